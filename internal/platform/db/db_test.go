@@ -1,0 +1,298 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/loom-erp/loom/internal/loomtest"
+	"github.com/loom-erp/loom/internal/platform/db"
+)
+
+func TestRebindSQLite(t *testing.T) {
+	cases := map[string]string{
+		`SELECT $2, $1`:                           `SELECT ?2, ?1`,
+		`SELECT '$1', $1`:                         `SELECT '$1', ?1`,
+		`SELECT 'it''s $3', "a$1" FROM t -- $9`:   `SELECT 'it''s $3', "a$1" FROM t -- $9`,
+		"SELECT x -- $1\nWHERE y = $10":           "SELECT x -- $1\nWHERE y = ?10",
+		`SELECT 1`:                                `SELECT 1`,
+		`UPDATE t SET a = $1 WHERE b = $2 AND $1`: `UPDATE t SET a = ?1 WHERE b = ?2 AND ?1`,
+	}
+	for in, want := range cases {
+		if got := db.RebindSQLite(in); got != want {
+			t.Errorf("RebindSQLite(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestArgumentOrder checks that $N binds by number, not by position, on both engines.
+func TestArgumentOrder(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "crm")
+		var a, b string
+		if err := d.QueryRow(context.Background(), `SELECT CAST($2 AS TEXT), CAST($1 AS TEXT)`, "one", "two").Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		if a != "two" || b != "one" {
+			t.Fatalf("got %q,%q want two,one", a, b)
+		}
+	})
+}
+
+func setupTable(t *testing.T, d *db.DB) {
+	t.Helper()
+	mig := fstest.MapFS{
+		"sqlite/00001_t.sql":   {Data: []byte("-- +goose Up\nCREATE TABLE t_item (id TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0)) STRICT;\n-- +goose Down\nDROP TABLE t_item;\n")},
+		"postgres/00001_t.sql": {Data: []byte("-- +goose Up\nCREATE TABLE t_item (id TEXT PRIMARY KEY, n BIGINT NOT NULL CHECK (n >= 0));\n-- +goose Down\nDROP TABLE t_item;\n")},
+	}
+	if err := d.Migrate(context.Background(), "t", mig); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func count(t *testing.T, d *db.DB) int {
+	t.Helper()
+	var n int
+	if err := d.QueryRow(context.Background(), `SELECT count(*) FROM t_item`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestTransactions(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "erp")
+		setupTable(t, d)
+		ctx := context.Background()
+
+		// Nested InTx joins the outer one; the hook runs once after commit.
+		hooks := 0
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			if _, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ($1, $2)`, "a", 1); err != nil {
+				return err
+			}
+			d.AfterCommit(ctx, func() { hooks++ })
+			return d.InTx(ctx, func(ctx context.Context) error {
+				if hooks != 0 {
+					t.Error("after-commit hook ran before commit")
+				}
+				_, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ($1, $2)`, "b", 2)
+				return err
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hooks != 1 || count(t, d) != 2 {
+			t.Fatalf("hooks=%d rows=%d, want 1 and 2", hooks, count(t, d))
+		}
+
+		// A failing inner call rolls back everything and drops the hooks.
+		boom := errors.New("boom")
+		err = d.InTx(ctx, func(ctx context.Context) error {
+			d.AfterCommit(ctx, func() { hooks++ })
+			if _, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ($1, $2)`, "c", 3); err != nil {
+				return err
+			}
+			return d.InTx(ctx, func(ctx context.Context) error { return boom })
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		if hooks != 1 || count(t, d) != 2 {
+			t.Fatalf("after rollback hooks=%d rows=%d, want 1 and 2", hooks, count(t, d))
+		}
+
+		// Reads inside the transaction see its own writes.
+		err = d.InTx(ctx, func(ctx context.Context) error {
+			if _, err := d.Exec(ctx, `UPDATE t_item SET n = n + 10 WHERE id = $1`, "a"); err != nil {
+				return err
+			}
+			var n int
+			if err := d.QueryRow(ctx, `SELECT n FROM t_item WHERE id = $1`, "a").Scan(&n); err != nil {
+				return err
+			}
+			if n != 11 {
+				t.Errorf("read own write: n=%d want 11", n)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !db.IsUniqueViolation(insertDup(d)) {
+			t.Fatal("duplicate key not reported as unique violation")
+		}
+		_, err = d.Exec(ctx, `UPDATE t_item SET n = -1 WHERE id = 'a'`)
+		if !db.IsCheckViolation(err) {
+			t.Fatalf("check violation not recognised: %v", err)
+		}
+	})
+}
+
+func insertDup(d *db.DB) error {
+	_, err := d.Exec(context.Background(), `INSERT INTO t_item (id, n) VALUES ('a', 1)`)
+	return err
+}
+
+// TestConcurrentConditionalUpdates runs many writers against one row: the
+// conditional decrement never drives it negative and no update is lost.
+func TestConcurrentConditionalUpdates(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "erp")
+		setupTable(t, d)
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ('stock', 100)`); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := 0
+		for w := 0; w < 16; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 20; i++ {
+					err := d.InTx(ctx, func(ctx context.Context) error {
+						n, err := d.ExecAffected(ctx, `UPDATE t_item SET n = n - 1 WHERE id = 'stock' AND n >= 1`)
+						if err != nil {
+							return err
+						}
+						if n == 1 {
+							d.AfterCommit(ctx, func() { mu.Lock(); won++; mu.Unlock() })
+						}
+						return nil
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		var left int
+		if err := d.QueryRow(ctx, `SELECT n FROM t_item WHERE id = 'stock'`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if won != 100 || left != 0 {
+			t.Fatalf("won=%d left=%d, want 100 and 0", won, left)
+		}
+	})
+}
+
+// TestGaplessNumbers takes numbers from many workers while some transactions
+// fail after taking theirs: committed numbers are unique and gapless.
+func TestGaplessNumbers(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "erp")
+		setupTable(t, d)
+		ctx := context.Background()
+		if _, err := d.NextNumber(ctx, "SO"); !errors.Is(err, db.ErrNoTx) {
+			t.Fatalf("NextNumber outside a transaction: err=%v, want ErrNoTx", err)
+		}
+		var (
+			wg  sync.WaitGroup
+			mu  sync.Mutex
+			got []string
+		)
+		fail := errors.New("posting failed")
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 25; i++ {
+					var num string
+					err := d.InTx(ctx, func(ctx context.Context) error {
+						var err error
+						num, err = d.NextDocNumber(ctx, "INV", timeOf2026)
+						if err != nil {
+							return err
+						}
+						if (w+i)%5 == 0 {
+							return fail
+						}
+						_, err = d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ($1, 0)`, num)
+						return err
+					})
+					if errors.Is(err, fail) {
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					got = append(got, num)
+					mu.Unlock()
+				}
+			}(w)
+		}
+		wg.Wait()
+		sort.Strings(got)
+		for i, n := range got {
+			if want := db.FormatDocNumber("INV", 2026, int64(i+1)); n != want {
+				t.Fatalf("number %d = %s, want %s (gap or duplicate)", i, n, want)
+			}
+		}
+		if len(got) != 160 {
+			t.Fatalf("committed %d numbers, want 160", len(got))
+		}
+	})
+}
+
+func TestFailedMigrationKeepsPreviousVersion(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "mes")
+		setupTable(t, d)
+		ctx := context.Background()
+		bad := fstest.MapFS{
+			"sqlite/00001_t.sql":     {Data: []byte("-- +goose Up\nCREATE TABLE t_item (id TEXT PRIMARY KEY, n INTEGER NOT NULL CHECK (n >= 0)) STRICT;\n")},
+			"postgres/00001_t.sql":   {Data: []byte("-- +goose Up\nCREATE TABLE t_item (id TEXT PRIMARY KEY, n BIGINT NOT NULL CHECK (n >= 0));\n")},
+			"sqlite/00002_bad.sql":   {Data: []byte("-- +goose Up\nCREATE TABLE t_half (id TEXT);\nINSERT INTO no_such_table VALUES (1);\n")},
+			"postgres/00002_bad.sql": {Data: []byte("-- +goose Up\nCREATE TABLE t_half (id TEXT);\nINSERT INTO no_such_table VALUES (1);\n")},
+		}
+		if err := d.Migrate(ctx, "t", bad); err == nil {
+			t.Fatal("bad migration succeeded")
+		}
+		st, err := d.Status(ctx, "t", bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Current != 1 || len(st.PendingVersions) != 1 {
+			t.Fatalf("status %+v, want version 1 with one pending", st)
+		}
+		var n int
+		q := `SELECT count(*) FROM sqlite_master WHERE name = 't_half'`
+		if cfg.Engine == db.Postgres {
+			q = `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 't_half'`
+		}
+		if err := d.QueryRow(ctx, q).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("half-applied migration left a table (n=%d err=%v)", n, err)
+		}
+	})
+}
+
+func TestCorruptFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "erp.db"), []byte(strings.Repeat("not a database ", 400)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Open(context.Background(), db.Config{Engine: db.SQLite, DataDir: dir}, "erp")
+	if err == nil || !strings.Contains(err.Error(), "unit erp database") {
+		t.Fatalf("err = %v, want a clear message naming the unit", err)
+	}
+}
+
+func TestUnreachablePostgres(t *testing.T) {
+	_, err := db.Open(context.Background(), db.Config{Engine: db.Postgres, PostgresURL: "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, "crm")
+	if err == nil || !strings.Contains(err.Error(), "unit crm") {
+		t.Fatalf("err = %v, want a clear message naming the unit", err)
+	}
+}
