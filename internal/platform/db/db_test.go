@@ -296,3 +296,33 @@ func TestUnreachablePostgres(t *testing.T) {
 		t.Fatalf("err = %v, want a clear message naming the unit", err)
 	}
 }
+
+func TestBeforeCommit(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "crm")
+		setupTable(t, d)
+		ctx := context.Background()
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			return d.BeforeCommit(ctx, func(ctx context.Context) error {
+				_, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ('late', 1)`)
+				return err
+			})
+		})
+		if err != nil || count(t, d) != 1 {
+			t.Fatalf("before-commit write: err=%v rows=%d", err, count(t, d))
+		}
+		refuse := errors.New("refused")
+		err = d.InTx(ctx, func(ctx context.Context) error {
+			if _, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ('x', 1)`); err != nil {
+				return err
+			}
+			return d.BeforeCommit(ctx, func(context.Context) error { return refuse })
+		})
+		if !errors.Is(err, refuse) || count(t, d) != 1 {
+			t.Fatalf("failing before-commit hook: err=%v rows=%d", err, count(t, d))
+		}
+		if err := d.BeforeCommit(ctx, func(context.Context) error { return nil }); !errors.Is(err, db.ErrNoTx) {
+			t.Fatalf("outside a transaction: %v", err)
+		}
+	})
+}

@@ -15,8 +15,9 @@ var ErrNoTx = errors.New("db: this operation must run inside a transaction")
 type txKey struct{ d *DB }
 
 type txState struct {
-	tx    *sql.Tx
-	after []func()
+	tx     *sql.Tx
+	before []func(ctx context.Context) error
+	after  []func()
 }
 
 // MaxAttempts bounds how often InTx runs a transaction that failed with a
@@ -69,9 +70,17 @@ func (d *DB) runOnce(ctx context.Context, fn func(ctx context.Context) error) (s
 			panic(p)
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{d}, st)); err != nil {
+	tctx := context.WithValue(ctx, txKey{d}, st)
+	if err := fn(tctx); err != nil {
 		_ = tx.Rollback()
 		return nil, err
+	}
+	// Hooks may register further hooks; run until none are left.
+	for i := 0; i < len(st.before); i++ {
+		if err := st.before[i](tctx); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("db: commit on unit %s: %w", d.Unit, err)
@@ -114,6 +123,19 @@ func (d *DB) AfterCommit(ctx context.Context, f func()) {
 		return
 	}
 	f()
+}
+
+// BeforeCommit registers f to run inside the transaction in ctx, after the
+// transaction's own work and just before it commits; an error from f rolls the
+// transaction back. Writers that must serialise on a shared row (such as the
+// audit hash chain) use it to hold that lock as briefly as possible.
+func (d *DB) BeforeCommit(ctx context.Context, f func(ctx context.Context) error) error {
+	st, ok := ctx.Value(txKey{d}).(*txState)
+	if !ok {
+		return ErrNoTx
+	}
+	st.before = append(st.before, f)
+	return nil
 }
 
 // Exec runs a statement in the context's transaction, or on the writer.
