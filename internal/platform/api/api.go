@@ -146,7 +146,7 @@ func New(mux *http.ServeMux, opts Options) *API {
 		opts.Idempotency.maxBody = a.maxBody
 		h = opts.Idempotency.Wrap(h)
 	}
-	mux.Handle(Prefix+"/", withRequestID(h))
+	mux.Handle(Prefix+"/", WithRequestID(h))
 	return a
 }
 
@@ -216,9 +216,9 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// withRequestID gives every request an id: the client's X-Request-Id when it
+// WithRequestID gives every request an id: the client's X-Request-Id when it
 // is short and plain, else a new one, and echoes it in the response.
-func withRequestID(next http.Handler) http.Handler {
+func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := RequestID(r.Context())
 		if id == "" {
