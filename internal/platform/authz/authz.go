@@ -35,6 +35,10 @@ const (
 	ScopeCompany Scope = "company"
 )
 
+// AllKinds is the resource kind a role's scope may name to cover every kind
+// it has no narrower or wider grant for.
+const AllKinds = "*"
+
 // scopeRank orders scopes so the widest grant wins when roles overlap.
 var scopeRank = map[Scope]int{ScopeNone: 0, ScopeOwn: 1, ScopeTeam: 2, ScopeCompany: 3}
 
@@ -52,6 +56,18 @@ type Principal struct {
 	Scopes  map[string]Scope // resource kind → widest scope granted
 	TokenID string           // set when the request came with an API token
 	Portal  bool             // a customer-portal user
+	// System marks Loom itself acting (the CLI, seeding, background jobs):
+	// it holds every permission and sees every row.
+	System bool
+}
+
+// SystemLogin is the login shown for changes Loom makes itself.
+const SystemLogin = "system"
+
+// System returns the principal Loom itself acts as, for the CLI, seeding and
+// background jobs; never put it on a request that came from outside.
+func System() *Principal {
+	return &Principal{Login: SystemLogin, Name: SystemLogin, System: true}
 }
 
 // Can reports whether the principal holds perm. Public is always allowed and
@@ -63,18 +79,26 @@ func (p *Principal) Can(perm Permission) bool {
 	if p == nil {
 		return false
 	}
-	if perm == Authenticated {
+	if perm == Authenticated || p.System {
 		return true
 	}
 	return p.Perms[perm]
 }
 
-// Scope returns the widest data scope the principal holds for a resource kind.
+// Scope returns the widest data scope the principal holds for a resource kind,
+// counting a grant on AllKinds as a grant on every kind.
 func (p *Principal) Scope(kind string) Scope {
 	if p == nil {
 		return ScopeNone
 	}
-	return p.Scopes[kind]
+	if p.System {
+		return ScopeCompany
+	}
+	s, all := p.Scopes[kind], p.Scopes[AllKinds]
+	if Wider(all, s) {
+		return all
+	}
+	return s
 }
 
 // HasRole reports whether the principal holds the named role.

@@ -15,7 +15,8 @@ var ErrNoTx = errors.New("db: this operation must run inside a transaction")
 type txKey struct{ d *DB }
 
 type txState struct {
-	tx     *sql.Tx
+	tx       *sql.Tx
+	readOnly bool
 	before []func(ctx context.Context) error
 	after  []func()
 }
@@ -99,7 +100,7 @@ func (d *DB) InReadTx(ctx context.Context, fn func(ctx context.Context) error) e
 		return fmt.Errorf("db: begin read on unit %s: %w", d.Unit, err)
 	}
 	defer tx.Rollback()
-	return fn(context.WithValue(ctx, txKey{d}, &txState{tx: tx}))
+	return fn(context.WithValue(ctx, txKey{d}, &txState{tx: tx, readOnly: true}))
 }
 
 func readIsolation(e Engine) sql.IsolationLevel {
@@ -109,16 +110,16 @@ func readIsolation(e Engine) sql.IsolationLevel {
 	return sql.LevelDefault
 }
 
-// InTxNow reports whether ctx carries a transaction of d.
+// InTxNow reports whether ctx carries a write transaction of d.
 func (d *DB) InTxNow(ctx context.Context) bool {
-	_, ok := ctx.Value(txKey{d}).(*txState)
-	return ok
+	st, ok := ctx.Value(txKey{d}).(*txState)
+	return ok && !st.readOnly
 }
 
 // AfterCommit registers f to run after the transaction in ctx commits; it is
 // dropped when the transaction rolls back. Outside a transaction f runs at once.
 func (d *DB) AfterCommit(ctx context.Context, f func()) {
-	if st, ok := ctx.Value(txKey{d}).(*txState); ok {
+	if st, ok := ctx.Value(txKey{d}).(*txState); ok && !st.readOnly {
 		st.after = append(st.after, f)
 		return
 	}
@@ -131,7 +132,7 @@ func (d *DB) AfterCommit(ctx context.Context, f func()) {
 // audit hash chain) use it to hold that lock as briefly as possible.
 func (d *DB) BeforeCommit(ctx context.Context, f func(ctx context.Context) error) error {
 	st, ok := ctx.Value(txKey{d}).(*txState)
-	if !ok {
+	if !ok || st.readOnly {
 		return ErrNoTx
 	}
 	st.before = append(st.before, f)
