@@ -44,6 +44,7 @@ type App struct {
 	idem      *api.Idempotency
 	handler   http.Handler
 	modules   []module.Module
+	services  map[string]*module.Services
 	started   bool
 }
 
@@ -53,7 +54,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err := cfg.Normalize(); err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: slog.Default(), DBs: map[string]*db.DB{}}
+	a := &App{Cfg: cfg, Log: slog.Default(), DBs: map[string]*db.DB{}, services: map[string]*module.Services{}}
 	if err := a.open(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -67,7 +68,7 @@ func OpenDatabases(ctx context.Context, cfg Config) (*App, error) {
 	if err := cfg.Normalize(); err != nil {
 		return nil, err
 	}
-	a := &App{Cfg: cfg, Log: slog.Default(), DBs: map[string]*db.DB{}}
+	a := &App{Cfg: cfg, Log: slog.Default(), DBs: map[string]*db.DB{}, services: map[string]*module.Services{}}
 	err := a.openDBs(ctx)
 	if err == nil {
 		err = a.migrate(ctx)
@@ -175,14 +176,11 @@ func (a *App) open(ctx context.Context) error {
 	a.Router = webui.NewRouter(mux, identity.Guard)
 	mux.Handle("GET /static/", assets.Handler())
 	a.platformRoutes(mux)
-	env := func(unit string) *module.Env {
-		return &module.Env{DB: a.DBs[unit], Bus: a.Bus, API: a.API, Router: a.Router, Log: a.Log.With("unit", unit), Now: time.Now, Page: a.page}
-	}
 	for _, m := range a.modules {
 		if m.Wire == nil {
 			continue
 		}
-		if err := m.Wire(ctx, env(m.Unit)); err != nil {
+		if err := m.Wire(ctx, a.env(m.Unit)); err != nil {
 			return fmt.Errorf("wire module %s/%s: %w", m.Unit, m.Name, err)
 		}
 	}
@@ -193,6 +191,14 @@ func (a *App) open(ctx context.Context) error {
 	httpObs := obs.NewHTTP(a.Metrics, a.Log)
 	a.handler = httpObs.Middleware(identity.SecurityHeaders(i18n.Middleware(identity.Middleware(a.Identity)(mux))))
 	return nil
+}
+
+// env is what a module of unit is given to wire itself.
+func (a *App) env(unit string) *module.Env {
+	if a.services[unit] == nil {
+		a.services[unit] = &module.Services{}
+	}
+	return &module.Env{DB: a.DBs[unit], Bus: a.Bus, API: a.API, Router: a.Router, Log: a.Log.With("unit", unit), Now: time.Now, Page: a.page, Services: a.services[unit]}
 }
 
 func (a *App) unitDBs() []*db.DB {

@@ -34,16 +34,6 @@ var DemoUsers = []DemoUser{
 	{"xu.ming", "徐明 Xu Ming", identity.RoleFinanceManager},
 }
 
-// DemoStep adds one module's part of the demo company. scale is 1 for the
-// everyday demo and larger for benchmark-sized data.
-type DemoStep struct {
-	Name string
-	Run  func(ctx context.Context, a *App, scale int, log io.Writer) error
-}
-
-// demoSteps run in order after the demo users exist; modules append to it.
-var demoSteps []DemoStep
-
 // HasUsers reports whether any user exists, so `demo --if-empty` can skip.
 func (a *App) HasUsers(ctx context.Context) (bool, error) {
 	page, err := a.Identity.ListUsers(authz.WithPrincipal(ctx, authz.System()), identity.UserFilter{Limit: 1})
@@ -71,12 +61,19 @@ func (a *App) Demo(ctx context.Context, scale int, log io.Writer) error {
 		}
 	}
 	fmt.Fprintf(log, "demo: %d users created\n", len(DemoUsers))
-	for _, s := range demoSteps {
-		start := time.Now()
-		if err := s.Run(sys, a, scale, log); err != nil {
-			return fmt.Errorf("demo %s: %w", s.Name, err)
+	for _, m := range a.modules {
+		if m.Demo == nil {
+			continue
 		}
-		fmt.Fprintf(log, "demo: %s done in %s\n", s.Name, time.Since(start).Round(time.Millisecond))
+		start := time.Now()
+		if err := m.Demo(sys, a.env(m.Unit), scale, log); err != nil {
+			return fmt.Errorf("demo %s/%s: %w", m.Unit, m.Name, err)
+		}
+		fmt.Fprintf(log, "demo: %s/%s done in %s\n", m.Unit, m.Name, time.Since(start).Round(time.Millisecond))
+		// Let each module's events land before the next module builds on them.
+		if err := a.WaitEventsIdle(ctx, 5*time.Minute); err != nil {
+			return err
+		}
 	}
 	return a.WaitEventsIdle(ctx, 5*time.Minute)
 }

@@ -6,9 +6,11 @@ package module
 
 import (
 	"context"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/loom-erp/loom/internal/platform/api"
@@ -29,6 +31,11 @@ type Module struct {
 	Nav []webui.NavItem
 	// Wire registers the module's routes, operations, consumers and checkers.
 	Wire func(ctx context.Context, env *Env) error
+	// Demo adds the module's part of the demo company; scale is 1 for the
+	// everyday demo and larger for benchmark-sized data. Modules run in the
+	// order they are listed, after the demo users exist; ctx carries the
+	// system principal. Nil when the module has no demo data.
+	Demo func(ctx context.Context, env *Env, scale int, log io.Writer) error
 }
 
 // Env is what a module is given to wire itself.
@@ -39,7 +46,36 @@ type Env struct {
 	Router *webui.Router
 	Log    *slog.Logger
 	Now    func() time.Time
+	// Services is shared by the modules of this unit in this process.
+	Services *Services
 	// Page fills the parts of a page every screen shares (user, navigation,
 	// unread notifications) from the request.
 	Page func(r *http.Request, p webui.Page) webui.Page
+}
+
+// Services lets the modules of one unit find each other's contracts at
+// wiring time: a module provides its service under its contract's name and
+// the modules wired after it look it up. Modules of different units never
+// share services; they talk through events.
+type Services struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// Provide registers a service under a name; a second provider of the same
+// name replaces the first.
+func (s *Services) Provide(name string, svc any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string]any{}
+	}
+	s.m[name] = svc
+}
+
+// Lookup returns the service provided under name, or nil.
+func (s *Services) Lookup(name string) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[name]
 }
