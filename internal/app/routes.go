@@ -21,6 +21,7 @@ func (a *App) nav() []webui.NavSection {
 		{Key: "home", Href: "/", LabelKey: "nav.home", Perm: authz.Authenticated},
 		{Key: "notifications", Href: "/notifications", LabelKey: "notify.page.title", Perm: authz.Authenticated},
 		{Key: "users", Href: "/admin/users", LabelKey: "nav.users", Perm: identity.PermUserManage},
+		{Key: "roles", Href: "/admin/roles", LabelKey: "nav.roles", Perm: identity.PermRoleManage},
 		{Key: "audit", Href: "/admin/audit", LabelKey: "nav.audit", Perm: identity.PermAuditRead},
 		{Key: "deadletters", Href: "/admin/deadletters", LabelKey: "nav.deadletters", Perm: identity.PermDeadLetterManage},
 	}}}
