@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +14,8 @@ import (
 func benchCmd(g *global) *cobra.Command {
 	var (
 		o      bench.Options
-		asJSON bool
+		asJSON  bool
+		profile string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench <scenario>|all",
@@ -22,6 +24,17 @@ func benchCmd(g *global) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.DB, o.Bus = g.cfg.DB, g.cfg.Bus
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			o.Log = cmd.ErrOrStderr()
 			var list []bench.Scenario
 			if args[0] == "all" {
@@ -51,6 +64,7 @@ func benchCmd(g *global) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Duration, "duration", 3*time.Second, "length of each measured load phase")
 	cmd.Flags().IntVar(&o.Scale, "scale", 1, "data size multiplier")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the results as JSON")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	return cmd
 }
 

@@ -173,11 +173,11 @@ func WriteJSON(w io.Writer, reports []Report) error {
 }
 
 func format(v float64) string {
-	s := fmt.Sprintf("%.2f", v)
 	if v >= 1000 {
-		s = fmt.Sprintf("%.0f", v)
+		return fmt.Sprintf("%.0f", v)
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(s, "0"), ".0")
+	s := strings.TrimRight(fmt.Sprintf("%.2f", v), "0")
+	return strings.TrimSuffix(s, ".")
 }
 
 // Percentile returns the p-th percentile (0–100) of sorted durations.

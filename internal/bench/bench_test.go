@@ -30,3 +30,11 @@ func TestMedianAndGoals(t *testing.T) {
 		t.Fatalf("table:\n%s", b.String())
 	}
 }
+
+func TestFormat(t *testing.T) {
+	for v, want := range map[float64]string{19120: "19120", 1000: "1000", 0.5: "0.5", 2.25: "2.25", 3: "3", 0: "0"} {
+		if got := format(v); got != want {
+			t.Errorf("format(%v) = %q, want %q", v, got, want)
+		}
+	}
+}

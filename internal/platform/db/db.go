@@ -89,6 +89,9 @@ type DB struct {
 
 	w *sql.DB // writer: one connection on SQLite
 	r *sql.DB // readers: read-only pool on SQLite; the same pool as w on PostgreSQL
+
+	// Prepared statements of each pool, on SQLite only (pgx keeps its own cache).
+	ws, rs *stmtCache
 }
 
 var unitName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
@@ -167,7 +170,7 @@ func openSQLite(cfg Config, unit string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
-	return &DB{Unit: unit, Engine: SQLite, Path: path, w: w, r: r}, nil
+	return &DB{Unit: unit, Engine: SQLite, Path: path, w: w, r: r, ws: &stmtCache{pool: w}, rs: &stmtCache{pool: r}}, nil
 }
 
 func openPostgres(ctx context.Context, cfg Config, unit string) (*DB, error) {
@@ -240,6 +243,10 @@ func (d *DB) ping(ctx context.Context) error {
 
 // Close closes the unit's pools.
 func (d *DB) Close() error {
+	if d.ws != nil {
+		d.ws.close()
+		d.rs.close()
+	}
 	err := d.w.Close()
 	if d.r != d.w {
 		err = errors.Join(err, d.r.Close())

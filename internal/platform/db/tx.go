@@ -17,8 +17,8 @@ type txKey struct{ d *DB }
 type txState struct {
 	tx       *sql.Tx
 	readOnly bool
-	before []func(ctx context.Context) error
-	after  []func()
+	before   []func(ctx context.Context) error
+	after    []func()
 }
 
 // MaxAttempts bounds how often InTx runs a transaction that failed with a
@@ -35,6 +35,9 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 		return fn(ctx)
 	}
 	var err error
+	if d.ws != nil {
+		defer d.ws.prepareWanted(context.WithoutCancel(ctx))
+	}
 	for attempt := 1; ; attempt++ {
 		var st *txState
 		st, err = d.runOnce(ctx, fn)
@@ -100,6 +103,9 @@ func (d *DB) InReadTx(ctx context.Context, fn func(ctx context.Context) error) e
 		return fmt.Errorf("db: begin read on unit %s: %w", d.Unit, err)
 	}
 	defer tx.Rollback()
+	if d.rs != nil {
+		defer d.rs.prepareWanted(context.WithoutCancel(ctx))
+	}
 	return fn(context.WithValue(ctx, txKey{d}, &txState{tx: tx, readOnly: true}))
 }
 
@@ -143,7 +149,13 @@ func (d *DB) BeforeCommit(ctx context.Context, f func(ctx context.Context) error
 func (d *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	query = d.Rebind(query)
 	if st, ok := ctx.Value(txKey{d}).(*txState); ok {
+		if stmt := d.inTxStmt(st, query); stmt != nil {
+			return st.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+		}
 		return st.tx.ExecContext(ctx, query, args...)
+	}
+	if stmt := d.cached(ctx, d.ws, query); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
 	}
 	return d.w.ExecContext(ctx, query, args...)
 }
@@ -162,7 +174,13 @@ func (d *DB) ExecAffected(ctx context.Context, query string, args ...any) (int64
 func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	query = d.Rebind(query)
 	if st, ok := ctx.Value(txKey{d}).(*txState); ok {
+		if stmt := d.inTxStmt(st, query); stmt != nil {
+			return st.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+		}
 		return st.tx.QueryContext(ctx, query, args...)
+	}
+	if stmt := d.cached(ctx, d.rs, query); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
 	}
 	return d.r.QueryContext(ctx, query, args...)
 }
@@ -171,18 +189,56 @@ func (d *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 func (d *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	query = d.Rebind(query)
 	if st, ok := ctx.Value(txKey{d}).(*txState); ok {
+		if stmt := d.inTxStmt(st, query); stmt != nil {
+			return st.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+		}
 		return st.tx.QueryRowContext(ctx, query, args...)
+	}
+	if stmt := d.cached(ctx, d.rs, query); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
 	}
 	return d.r.QueryRowContext(ctx, query, args...)
 }
 
-// QueryWriter runs a query on the writer outside any transaction; use it for a
-// read that must see the latest commit of this process on SQLite, such as
-// RETURNING from a write.
+// QueryRowWriter runs a query on the writer outside any transaction; use it
+// for a read that must see the latest commit of this process on SQLite.
 func (d *DB) QueryRowWriter(ctx context.Context, query string, args ...any) *sql.Row {
 	query = d.Rebind(query)
 	if st, ok := ctx.Value(txKey{d}).(*txState); ok {
 		return st.tx.QueryRowContext(ctx, query, args...)
 	}
 	return d.w.QueryRowContext(ctx, query, args...)
+}
+
+// inTxStmt returns the prepared statement for a query inside a transaction
+// if the cache of its pool has one, and otherwise notes it for later: a
+// transaction holds its connection, and on the single SQLite writer
+// preparing through the pool would wait for that very connection.
+func (d *DB) inTxStmt(st *txState, query string) *sql.Stmt {
+	c := d.ws
+	if st.readOnly {
+		c = d.rs
+	}
+	if c == nil {
+		return nil
+	}
+	if stmt := c.lookup(query); stmt != nil {
+		return stmt
+	}
+	c.want(query)
+	return nil
+}
+
+// cached returns the prepared statement for query from c, or nil when there
+// is no cache (PostgreSQL) or the statement cannot be prepared (the caller
+// then runs the query directly and reports its error).
+func (d *DB) cached(ctx context.Context, c *stmtCache, query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	stmt, err := c.get(ctx, query)
+	if err != nil {
+		return nil
+	}
+	return stmt
 }

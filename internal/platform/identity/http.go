@@ -68,6 +68,10 @@ func isAuthError(err error) bool {
 }
 
 func serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		// The client went away; nothing is wrong with Loom.
+		return
+	}
 	slog.ErrorContext(r.Context(), "identity: cannot authenticate request", "path", r.URL.Path, "err", err)
 	writeProblem(w, http.StatusServiceUnavailable, "error.unavailable")
 }

@@ -262,6 +262,9 @@ type Options struct {
 	// PrincipalTTL is how long a resolved principal is cached in memory (30s);
 	// changes made through this service drop it at once.
 	PrincipalTTL time.Duration
+	// TokenTTL is how long a verified API token is kept in memory (5s); a
+	// revoke in another process takes effect within it.
+	TokenTTL time.Duration
 	// Password sets the Argon2id parameters (19 MiB, 2 passes, 1 lane).
 	Password PasswordParams
 }

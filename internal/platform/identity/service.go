@@ -17,11 +17,12 @@ import (
 
 // DBService is the Service backed by the platform unit's database.
 type DBService struct {
-	db    *db.DB
-	opts  Options
-	pw    password.Params
-	now   func() time.Time
-	cache principalCache
+	db     *db.DB
+	opts   Options
+	pw     password.Params
+	now    func() time.Time
+	cache  principalCache
+	tokens tokenCache
 
 	// hashing bounds how many Argon2id computations run at once, so a flood
 	// of logins cannot take all memory.
@@ -42,6 +43,7 @@ func NewService(d *db.DB, opts Options) *DBService {
 		opts.Now = time.Now
 	}
 	setDefault(&opts.SessionLifetime, 12*time.Hour)
+	setDefault(&opts.TokenTTL, 5*time.Second)
 	setDefault(&opts.LastSeenEvery, 5*time.Minute)
 	setDefault(&opts.LockoutAfter, 5)
 	setDefault(&opts.LockoutFor, 15*time.Minute)

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/db"
@@ -185,6 +187,7 @@ func (s *DBService) RevokeAPIToken(ctx context.Context, id string) error {
 			db.Millis(after.RevokedAt), id); err != nil {
 			return fmt.Errorf("identity: revoke API token: %w", err)
 		}
+		s.db.AfterCommit(ctx, func() { s.tokens.dropID(id) })
 		return s.record(ctx, "identity.api_token.revoked", kindToken, id, before, after)
 	})
 }
@@ -198,15 +201,20 @@ func (s *DBService) AuthenticateToken(ctx context.Context, token string) (*authz
 	if !ok {
 		return nil, ErrTokenInvalid
 	}
-	t, err := scanToken(s.db.QueryRow(ctx, `SELECT `+tokenColumns+` FROM identity_api_token WHERE secret_hash = $1`,
-		hashSecret(token)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrTokenInvalid
-	}
-	if err != nil {
-		return nil, fmt.Errorf("identity: authenticate token: %w", err)
-	}
 	now := s.now()
+	hash := hashSecret(token)
+	t, cached := s.tokens.get(hash, now)
+	if !cached {
+		var err error
+		t, err = scanToken(s.db.QueryRow(ctx, `SELECT `+tokenColumns+` FROM identity_api_token WHERE secret_hash = $1`, hash))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrTokenInvalid
+		}
+		if err != nil {
+			return nil, fmt.Errorf("identity: authenticate token: %w", err)
+		}
+		s.tokens.put(hash, t, now.Add(s.opts.TokenTTL))
+	}
 	if t.Prefix != prefix || !t.RevokedAt.IsZero() || (!t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt)) {
 		return nil, ErrTokenInvalid
 	}
@@ -222,8 +230,54 @@ func (s *DBService) AuthenticateToken(ctx context.Context, token string) (*authz
 		if _, err := s.db.Exec(ctx, `UPDATE identity_api_token SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, ms, t.ID); err != nil {
 			return nil, fmt.Errorf("identity: note token use: %w", err)
 		}
+		s.tokens.touch(hash, now)
 	}
 	cp := *p
 	cp.TokenID = t.ID
 	return &cp, nil
+}
+
+// tokenCache keeps recently verified tokens for Options.TokenTTL, so an API
+// client's every request does not read its token row. A revoke in this
+// process drops the entry at once; another process sees it within the TTL.
+type tokenCache struct{ m sync.Map } // secret hash → cachedToken
+
+type cachedToken struct {
+	tok   APIToken
+	until time.Time
+}
+
+func (c *tokenCache) get(hash string, now time.Time) (APIToken, bool) {
+	v, ok := c.m.Load(hash)
+	if !ok {
+		return APIToken{}, false
+	}
+	e := v.(cachedToken)
+	if !now.Before(e.until) {
+		c.m.Delete(hash)
+		return APIToken{}, false
+	}
+	return e.tok, true
+}
+
+func (c *tokenCache) put(hash string, t APIToken, until time.Time) {
+	c.m.Store(hash, cachedToken{tok: t, until: until})
+}
+
+// touch notes the last use written to the database in the cached copy.
+func (c *tokenCache) touch(hash string, at time.Time) {
+	if v, ok := c.m.Load(hash); ok {
+		e := v.(cachedToken)
+		e.tok.LastUsedAt = at
+		c.m.Store(hash, e)
+	}
+}
+
+func (c *tokenCache) dropID(id string) {
+	c.m.Range(func(k, v any) bool {
+		if v.(cachedToken).tok.ID == id {
+			c.m.Delete(k)
+		}
+		return true
+	})
 }
