@@ -86,19 +86,31 @@ func (e *benchEnv) Close() {
 	e.App.Close()
 	os.RemoveAll(e.dir)
 	if prefix != "" {
-		dropSchemas(url, prefix)
+		dropSchemasLike(url, prefix)
 	}
 }
 
-// dropSchemas removes the PostgreSQL schemas a benchmark run created.
-func dropSchemas(url, prefix string) {
+// dropSchemasLike removes the PostgreSQL schemas a benchmark run created.
+func dropSchemasLike(url, prefix string) {
 	c, err := sql.Open("pgx", url)
 	if err != nil {
 		return
 	}
 	defer c.Close()
-	for _, u := range []string{"platform", "crm", "erp", "mes", "bi"} {
-		_, _ = c.Exec(`DROP SCHEMA IF EXISTS "` + prefix + u + `" CASCADE`)
+	rows, err := c.Query(`SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)`, prefix)
+	if err != nil {
+		return
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil {
+			names = append(names, n)
+		}
+	}
+	rows.Close()
+	for _, n := range names {
+		_, _ = c.Exec(`DROP SCHEMA IF EXISTS "` + n + `" CASCADE`)
 	}
 }
 
