@@ -13,7 +13,7 @@ import (
 
 func benchCmd(g *global) *cobra.Command {
 	var (
-		o      bench.Options
+		o       bench.Options
 		asJSON  bool
 		profile string
 	)

@@ -57,6 +57,7 @@ func newRoot() *cobra.Command {
 	f.StringVar(&g.cfg.DB, "db", "", "PostgreSQL URL; empty for embedded SQLite (LOOM_DB)")
 	f.StringVar(&g.cfg.Bus, "bus", "", "NATS JetStream URL; empty for the in-process event transport (LOOM_BUS)")
 	f.StringVar(&g.units, "units", "", "business units this process runs, e.g. crm or erp,mes; default all (LOOM_UNITS)")
+	f.StringVar(&g.cfg.SchemaPrefix, "schema-prefix", "", "prefix of the unit schemas (PostgreSQL) or files (SQLite), to keep several companies in one database (LOOM_SCHEMA_PREFIX)")
 	root.AddCommand(
 		serveCmd(g), migrateCmd(g), demoCmd(g), userCmd(g), backupCmd(g),
 		checkCmd(g), benchCmd(g), deadLettersCmd(g), versionCmd(),

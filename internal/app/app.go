@@ -17,6 +17,7 @@ import (
 	"github.com/loom-erp/loom/internal/platform/bus"
 	"github.com/loom-erp/loom/internal/platform/check"
 	"github.com/loom-erp/loom/internal/platform/db"
+	"github.com/loom-erp/loom/internal/platform/diag"
 	"github.com/loom-erp/loom/internal/platform/i18n"
 	"github.com/loom-erp/loom/internal/platform/identity"
 	"github.com/loom-erp/loom/internal/platform/module"
@@ -110,6 +111,9 @@ func (a *App) migrate(ctx context.Context) error {
 		if err := audit.Migrate(ctx, d); err != nil {
 			return err
 		}
+		if err := d.Migrate(ctx, diag.Module, diag.Migrations()); err != nil {
+			return err
+		}
 	}
 	if err := identity.Migrate(ctx, a.Platform); err != nil {
 		return err
@@ -167,6 +171,10 @@ func (a *App) open(ctx context.Context) error {
 	if err := a.Notify.Subscribe(a.Bus); err != nil {
 		return err
 	}
+	diagSvc := diag.New(a.DBs)
+	if err := diagSvc.Subscribe(a.Bus); err != nil {
+		return err
+	}
 	a.Metrics.MustRegister(obs.NewDBCollector(a.unitDBs()), bus.NewStatsCollector(a.Bus))
 
 	// HTTP.
@@ -176,6 +184,7 @@ func (a *App) open(ctx context.Context) error {
 	a.Router = webui.NewRouter(mux, identity.Guard)
 	mux.Handle("GET /static/", assets.Handler())
 	a.platformRoutes(mux)
+	a.diagRoutes(diagSvc)
 	for _, m := range a.modules {
 		if m.Wire == nil {
 			continue
