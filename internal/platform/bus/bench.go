@@ -159,14 +159,19 @@ func RunEventsBench(ctx context.Context, cfg BenchConfig) (BenchResult, error) {
 				k := min(cfg.EventsPerTx, n-i)
 				ids := make([]string, k)
 				err := src.InTx(ctx, func(ctx context.Context) error {
-					// Runs before the relay is woken: the hook of the first
-					// event is registered after this one.
-					src.AfterCommit(ctx, func() {
+					// Notes the time just before the commit: after it, the
+					// relay may publish the events before this goroutine runs
+					// its after-commit hooks (another transaction committed in
+					// the same group can wake it first).
+					if err := src.BeforeCommit(ctx, func(context.Context) error {
 						now := time.Now()
 						for _, id := range ids {
 							committed.Store(id, now)
 						}
-					})
+						return nil
+					}); err != nil {
+						return err
+					}
 					if _, err := src.Exec(ctx, `INSERT INTO bench_item (id, n) VALUES ($1, 1)
 						ON CONFLICT (id) DO UPDATE SET n = bench_item.n + 1`, fmt.Sprintf("item-%d", p)); err != nil {
 						return err

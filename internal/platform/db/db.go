@@ -92,6 +92,8 @@ type DB struct {
 
 	// Prepared statements of each pool, on SQLite only (pgx keeps its own cache).
 	ws, rs *stmtCache
+	// group commits waiting transactions together, on SQLite only.
+	group *committer
 }
 
 var unitName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,40}$`)
@@ -170,7 +172,8 @@ func openSQLite(cfg Config, unit string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
-	return &DB{Unit: unit, Engine: SQLite, Path: path, w: w, r: r, ws: &stmtCache{pool: w}, rs: &stmtCache{pool: r}}, nil
+	return &DB{Unit: unit, Engine: SQLite, Path: path, w: w, r: r, ws: &stmtCache{pool: w}, rs: &stmtCache{pool: r},
+		group: &committer{jobs: make(chan *groupJob, maxGroup), closed: make(chan struct{})}}, nil
 }
 
 func openPostgres(ctx context.Context, cfg Config, unit string) (*DB, error) {
@@ -243,6 +246,9 @@ func (d *DB) ping(ctx context.Context) error {
 
 // Close closes the unit's pools.
 func (d *DB) Close() error {
+	if d.group != nil {
+		d.group.close()
+	}
 	if d.ws != nil {
 		d.ws.close()
 		d.rs.close()

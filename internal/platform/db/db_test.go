@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -323,6 +324,79 @@ func TestBeforeCommit(t *testing.T) {
 		}
 		if err := d.BeforeCommit(ctx, func(context.Context) error { return nil }); !errors.Is(err, db.ErrNoTx) {
 			t.Fatalf("outside a transaction: %v", err)
+		}
+	})
+}
+
+// TestGroupCommit runs many transactions at once, some failing and some
+// panicking: each succeeds or fails on its own, and only the successful
+// ones leave rows and run their after-commit hooks.
+func TestGroupCommit(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "erp")
+		setupTable(t, d)
+		ctx := context.Background()
+		var (
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			hooks = map[string]int{}
+		)
+		fail := errors.New("refused")
+		for w := 0; w < 32; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 10; i++ {
+					id := fmt.Sprintf("w%d-%d", w, i)
+					func() {
+						defer func() {
+							p := recover()
+							if (p != nil) != (i%5 == 4) {
+								t.Errorf("%s: panic = %v", id, p)
+							}
+						}()
+						err := d.InTx(ctx, func(ctx context.Context) error {
+							if _, err := d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ($1, 1)`, id); err != nil {
+								return err
+							}
+							d.AfterCommit(ctx, func() { mu.Lock(); hooks[id]++; mu.Unlock() })
+							switch i % 5 {
+							case 2:
+								return fail
+							case 4:
+								panic("boom " + id)
+							}
+							return nil
+						})
+						if (err != nil) != (i%5 == 2) {
+							t.Errorf("%s: err = %v", id, err)
+						}
+					}()
+				}
+			}(w)
+		}
+		wg.Wait()
+		rows, err := d.Query(ctx, `SELECT id FROM t_item`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			got[id] = true
+		}
+		rows.Close()
+		for w := 0; w < 32; w++ {
+			for i := 0; i < 10; i++ {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				want := i%5 != 2 && i%5 != 4
+				if got[id] != want || (hooks[id] == 1) != want || hooks[id] > 1 {
+					t.Errorf("%s: stored %v, hooks %d; want stored %v", id, got[id], hooks[id], want)
+				}
+			}
 		}
 	})
 }

@@ -12,6 +12,9 @@ import (
 // whole transaction may run again: SQLite busy or locked, PostgreSQL
 // serialization failure (40001) or deadlock (40P01).
 func IsRetryable(err error) bool {
+	if errors.Is(err, errGroupAborted) {
+		return true
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {

@@ -40,7 +40,11 @@ func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	}
 	for attempt := 1; ; attempt++ {
 		var st *txState
-		st, err = d.runOnce(ctx, fn)
+		if d.group != nil {
+			st, err = d.runGrouped(ctx, fn)
+		} else {
+			st, err = d.runOnce(ctx, fn)
+		}
 		if err == nil {
 			for _, f := range st.after {
 				f()
