@@ -329,3 +329,33 @@ func TestTwoProcessesOnPostgresAndJetStream(t *testing.T) {
 	}
 }
 
+
+// TestUnreachableServicesStopStartup: an unreachable PostgreSQL or NATS, or a
+// data file that is not a database, stops `loom serve` at once with one clear
+// message and a non-zero exit.
+func TestUnreachableServicesStopStartup(t *testing.T) {
+	data := t.TempDir()
+	cases := map[string][]string{
+		"postgres": {"serve", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", "--addr", "127.0.0.1:0"},
+		"nats":     {"serve", "--data", data, "--bus", "nats://127.0.0.1:1", "--addr", "127.0.0.1:0"},
+		"corrupt":  {"serve", "--data", t.TempDir() + "/corrupt", "--addr", "127.0.0.1:0"},
+	}
+	if err := os.MkdirAll(cases["corrupt"][2], 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cases["corrupt"][2]+"/crm.db", bytes.Repeat([]byte("not a database "), 400), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"postgres": "unit platform", "nats": "event bus", "corrupt": "unit crm database"}
+	for name, args := range cases {
+		t.Run(name, func(t *testing.T) {
+			out, err := runLoom(t, args...)
+			if err == nil {
+				t.Fatalf("loom serve started:\n%s", out)
+			}
+			if !strings.Contains(out, want[name]) || strings.Count(strings.TrimSpace(out), "\n") > 2 {
+				t.Fatalf("want one clear line about %q, got:\n%s", want[name], out)
+			}
+		})
+	}
+}
