@@ -37,20 +37,34 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	return &u, nil
 }
 
-// getUser reads a user with their roles, in the transaction of ctx if any.
+// getUser reads a user with their roles in one query, in the transaction of
+// ctx if any.
 func (s *DBService) getUser(ctx context.Context, id string) (*User, error) {
-	u, err := scanUser(s.db.QueryRow(ctx, `SELECT `+userColumns+` FROM identity_user u WHERE u.id = $1`, id))
+	rolesExpr := `(SELECT group_concat(role, ',') FROM (SELECT role FROM identity_user_role WHERE user_id = u.id ORDER BY role))`
+	if s.db.Engine == db.Postgres {
+		rolesExpr = `(SELECT string_agg(role, ',' ORDER BY role) FROM identity_user_role WHERE user_id = u.id)`
+	}
+	var roles sql.NullString
+	u, err := scanUser(withExtra{s.db.QueryRow(ctx, `SELECT `+userColumns+`, `+rolesExpr+` FROM identity_user u WHERE u.id = $1`, id), &roles})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("identity: read user %s: %w", id, err)
 	}
-	if u.Roles, err = s.userRoles(ctx, id); err != nil {
-		return nil, err
+	if roles.String != "" {
+		u.Roles = strings.Split(roles.String, ",")
 	}
 	return u, nil
 }
+
+// withExtra scans one more column after those scanUser reads.
+type withExtra struct {
+	row   interface{ Scan(...any) error }
+	extra any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra)...) }
 
 // CreateUser adds a user; it needs PermUserManage and every permission of the
 // roles it gives.
