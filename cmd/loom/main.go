@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loom-erp/loom/internal/app"
+	"github.com/loom-erp/loom/internal/platform/obs"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -30,8 +32,9 @@ func main() {
 
 // global holds the flags every command shares.
 type global struct {
-	cfg   app.Config
-	units string
+	cfg      app.Config
+	units    string
+	logLevel string
 }
 
 func newRoot() *cobra.Command {
@@ -49,6 +52,7 @@ func newRoot() *cobra.Command {
 				g.cfg.Units = strings.Split(g.units, ",")
 			}
 			g.cfg.Version = version
+			slog.SetDefault(obs.NewLogger(g.logLevel))
 			return nil
 		},
 	}
@@ -57,6 +61,7 @@ func newRoot() *cobra.Command {
 	f.StringVar(&g.cfg.DB, "db", "", "PostgreSQL URL; empty for embedded SQLite (LOOM_DB)")
 	f.StringVar(&g.cfg.Bus, "bus", "", "NATS JetStream URL; empty for the in-process event transport (LOOM_BUS)")
 	f.StringVar(&g.units, "units", "", "business units this process runs, e.g. crm or erp,mes; default all (LOOM_UNITS)")
+	f.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error; logs are JSON on stderr (LOOM_LOG_LEVEL)")
 	f.StringVar(&g.cfg.SchemaPrefix, "schema-prefix", "", "prefix of the unit schemas (PostgreSQL) or files (SQLite), to keep several companies in one database (LOOM_SCHEMA_PREFIX)")
 	root.AddCommand(
 		serveCmd(g), migrateCmd(g), demoCmd(g), userCmd(g), backupCmd(g),

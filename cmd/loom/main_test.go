@@ -329,7 +329,6 @@ func TestTwoProcessesOnPostgresAndJetStream(t *testing.T) {
 	}
 }
 
-
 // TestUnreachableServicesStopStartup: an unreachable PostgreSQL or NATS, or a
 // data file that is not a database, stops `loom serve` at once with one clear
 // message and a non-zero exit.
