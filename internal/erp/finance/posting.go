@@ -53,7 +53,10 @@ const (
 	SourceCreditNote    = "fin.credit_note"
 	SourcePaymentIn     = "fin.payment_in"
 	SourcePaymentOut    = "fin.payment_out"
+	SourceAllocation    = "fin.allocation" // an advance applied to invoices later
 	SourceManual        = "fin.manual"
+	SourceOpening       = "fin.opening"  // opening balances, dated the day before the books start
+	SourceReversal      = "fin.reversal" // a reversal; its source id is the reversed entry's id
 	SourceProductionIn  = "mes.production_in"
 	SourceProductionOut = "mes.production_out"
 )
@@ -65,16 +68,23 @@ type Posting struct {
 	SourceNumber string // its human number, shown on the voucher
 	Date         string // posting date, YYYY-MM-DD, in the company's time zone
 	Currency     string // ISO 4217, e.g. CNY; amounts below are in it
-	PartnerKind  string // "customer", "supplier" or ""
-	PartnerID    string
-	Memo         string
-	Lines        []PostingLine
+	// Rate converts Currency to the company's base currency (units of base
+	// per unit of Currency); zero takes the ledger's rate for Date.
+	Rate        money.Rate
+	PartnerKind string // "customer", "supplier" or ""
+	PartnerID   string
+	Memo        string
+	Lines       []PostingLine
 }
 
 // PostingLine is one amount of a posting. Exactly one of Debit and Credit is
 // non-zero; the debits and credits of a posting balance.
 type PostingLine struct {
-	Role         Role
+	Role Role
+	// Account, when set, names the account (by code) instead of the rules,
+	// for documents where the user picked it, such as the bank account a
+	// payment arrived on.
+	Account      string
 	ItemCategory string // the item's category id, for rules by category
 	Warehouse    string // the warehouse id, for rules by warehouse
 	Debit        money.Amount
@@ -89,6 +99,17 @@ type Poster interface {
 	Post(ctx context.Context, p Posting) (entryID string, err error)
 }
 
+// Reverser undoes the posting of a document, for documents that are
+// cancelled: it posts a reversing entry linked to the original, inside the
+// caller's transaction. The Poster the finance module provides implements it.
+type Reverser interface {
+	// ReverseSource reverses the entry posted for the document (kind and
+	// id) on date (YYYY-MM-DD, in an open period) and returns the
+	// reversal's id; a document is reversed once, and a repeat returns the
+	// existing reversal.
+	ReverseSource(ctx context.Context, sourceKind, sourceID, date, memo string) (entryID string, err error)
+}
+
 // ServiceName is the name the finance module provides its Poster under in
 // module.Services.
 const ServiceName = "erp.finance.poster"
@@ -101,4 +122,14 @@ func PosterFrom(s *module.Services) Poster {
 	}
 	p, _ := s.Lookup(ServiceName).(Poster)
 	return p
+}
+
+// ReverserFrom returns the Reverser of the finance module wired in this
+// process, or nil when none is.
+func ReverserFrom(s *module.Services) Reverser {
+	if s == nil {
+		return nil
+	}
+	r, _ := s.Lookup(ServiceName).(Reverser)
+	return r
 }

@@ -1,0 +1,5 @@
+package app
+
+import "github.com/loom-erp/loom/internal/crm"
+
+func init() { allModules = append(allModules, crm.Modules()...) }

@@ -1,0 +1,32 @@
+// Package crm lists the modules of the CRM unit, the system of record for
+// leads, customers, contacts, opportunities and quotes, in the order they are
+// wired: each may look up the services of those before it.
+package crm
+
+import (
+	activity "github.com/loom-erp/loom/internal/crm/activity/wire"
+	catalog "github.com/loom-erp/loom/internal/crm/catalog/wire"
+	customer "github.com/loom-erp/loom/internal/crm/customer/wire"
+	"github.com/loom-erp/loom/internal/crm/demo"
+	directory "github.com/loom-erp/loom/internal/crm/directory/wire"
+	lead "github.com/loom-erp/loom/internal/crm/lead/wire"
+	pipeline "github.com/loom-erp/loom/internal/crm/pipeline/wire"
+	quote "github.com/loom-erp/loom/internal/crm/quote/wire"
+	transfer "github.com/loom-erp/loom/internal/crm/transfer/wire"
+	"github.com/loom-erp/loom/internal/platform/module"
+)
+
+// Modules returns the CRM's modules in wiring order.
+func Modules() []module.Module {
+	return []module.Module{
+		directory.Module(),
+		customer.Module(),
+		catalog.Module(),
+		pipeline.Module(),
+		lead.Module(),
+		quote.Module(),
+		activity.Module(),
+		transfer.Module(),
+		demo.Module(),
+	}
+}

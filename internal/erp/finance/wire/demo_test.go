@@ -1,0 +1,108 @@
+package wire_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/loom-erp/loom/internal/app/apptest"
+	"github.com/loom-erp/loom/internal/loomtest"
+	"github.com/loom-erp/loom/internal/platform/check"
+	"github.com/loom-erp/loom/internal/platform/db"
+)
+
+// TestDemoBooks loads the whole demo company: the finance invariants hold,
+// the balance sheet balances, and the screens show the company's books.
+func TestDemoBooks(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		s := apptest.Start(t, cfg.Engine, apptest.Options{Demo: true})
+		s.WaitEvents(t)
+		for _, r := range check.Run(context.Background(), s.App.DBs) {
+			if strings.HasPrefix(r.Checker, "fin.") && (r.Err != "" || len(r.Violations) > 0) {
+				t.Errorf("%s: %s %v", r.Checker, r.Err, r.Violations)
+			}
+		}
+		tok := s.Token(t, "xu.ming")
+		st, body := s.Do(t, tok, "GET", "/api/v1/erp/finance/company", "")
+		if st != http.StatusOK || !strings.Contains(body, "华东精密压铸有限公司") {
+			t.Fatalf("company: %d %s", st, body)
+		}
+		st, body = s.Do(t, tok, "GET", "/api/v1/erp/finance/reports/balance-sheet", "")
+		var bs struct {
+			Balanced bool `json:"balanced"`
+		}
+		if st != http.StatusOK || json.Unmarshal([]byte(body), &bs) != nil || !bs.Balanced {
+			t.Fatalf("balance sheet: %d %s", st, body)
+		}
+		st, body = s.Do(t, tok, "GET", "/api/v1/erp/finance/invoices", "")
+		if st != http.StatusOK || !strings.Contains(body, `"status":"posted"`) {
+			t.Fatalf("invoices: %d %s", st, body)
+		}
+		c := s.Client(t, "huang.jing")
+		for _, p := range []string{"/erp/finance/reports/trial-balance", "/erp/finance/reports/ar-aging", "/erp/finance/reports/balance-sheet", "/erp/finance/reports/income-statement", "/erp/finance/entries", "/erp/finance/customers"} {
+			if st, _ := get(t, c, s.URL+p+"?lang=zh-Hans"); st != http.StatusOK {
+				t.Fatalf("%s: %d", p, st)
+			}
+		}
+	})
+}
+
+// partnerCreditHold enters a customer in the ERP's partner
+// module: finance finds it, a credit hold set in finance stops the
+// customer's sales order from being confirmed, and lifting it lets the
+// order past the credit check.
+func partnerCreditHold(t *testing.T, s *apptest.Server) {
+	admin := s.Token(t, "admin")
+	id := func(what, path, body string) string {
+		t.Helper()
+		st, out := s.Do(t, admin, "POST", path, body)
+		if st != http.StatusCreated && st != http.StatusOK {
+			t.Fatalf("%s: %d %s", what, st, out)
+		}
+		var v struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal([]byte(out), &v)
+		return v.ID
+	}
+	uom := id("uom", "/api/v1/erp/uoms", `{"code":"pcs","name":"件","precision":0}`)
+	cat := id("category", "/api/v1/erp/categories", `{"code":"FG","name":"成品"}`)
+	id("warehouse", "/api/v1/erp/warehouses", `{"code":"FG","name":"成品仓"}`)
+	cust := id("customer", "/api/v1/erp/customers", `{"code":"C-ERP-1","name":"常州精工电机股份有限公司"}`)
+	id("item", "/api/v1/erp/items", `{"code":"FG-1","name":"端盖","kind":"finished","category_id":"`+cat+`","uom_id":"`+uom+
+		`","vat_rate":"0.13","sellable":true,"list_price":"80"}`)
+
+	// Finance knows the ERP customer and holds it.
+	fin := s.Token(t, "xu.ming")
+	st, body := s.Do(t, fin, "GET", "/api/v1/erp/finance/customers/"+cust, "")
+	if st != http.StatusOK || !strings.Contains(body, "常州精工电机股份有限公司") {
+		t.Fatalf("finance customer: %d %s", st, body)
+	}
+	var c struct {
+		Version int64 `json:"version"`
+	}
+	json.Unmarshal([]byte(body), &c)
+	st, body = s.Do(t, fin, "PUT", "/api/v1/erp/finance/customers/"+cust+"/terms",
+		`{"payment_days":30,"on_hold":true,"hold_reason":"逾期未付","version":`+itoa(int(c.Version))+`}`)
+	if st != http.StatusOK {
+		t.Fatalf("hold: %d %s", st, body)
+	}
+	order := id("order", "/api/v1/erp/sales/orders", `{"customer_id":"`+cust+`","lines":[{"item":"FG-1","quantity":"5"}]}`)
+	st, body = s.Do(t, admin, "POST", "/api/v1/erp/sales/orders/"+order+"/confirm", "")
+	if st < 400 || !strings.Contains(body, "credit_hold") {
+		t.Fatalf("confirm on hold: %d %s", st, body)
+	}
+	_, body = s.Do(t, fin, "GET", "/api/v1/erp/finance/customers/"+cust, "")
+	json.Unmarshal([]byte(body), &c)
+	st, body = s.Do(t, fin, "PUT", "/api/v1/erp/finance/customers/"+cust+"/terms",
+		`{"payment_days":30,"on_hold":false,"version":`+itoa(int(c.Version))+`}`)
+	if st != http.StatusOK {
+		t.Fatalf("release: %d %s", st, body)
+	}
+	st, body = s.Do(t, admin, "POST", "/api/v1/erp/sales/orders/"+order+"/confirm", "")
+	if strings.Contains(body, "credit_hold") {
+		t.Fatalf("confirm after release: %d %s", st, body)
+	}
+}
