@@ -1,11 +1,14 @@
 // Package crm lists the modules of the CRM unit, the system of record for
-// leads, customers, contacts, opportunities and quotes, in the order they are
+// leads, customers, contacts, activities, opportunities, quotes and
+// contracts, in the order they are
 // wired: each may look up the services of those before it.
 package crm
 
 import (
 	activity "github.com/loom-erp/loom/internal/crm/activity/wire"
+	analytics "github.com/loom-erp/loom/internal/crm/analytics/wire"
 	catalog "github.com/loom-erp/loom/internal/crm/catalog/wire"
+	contract "github.com/loom-erp/loom/internal/crm/contract/wire"
 	customer "github.com/loom-erp/loom/internal/crm/customer/wire"
 	"github.com/loom-erp/loom/internal/crm/demo"
 	directory "github.com/loom-erp/loom/internal/crm/directory/wire"
@@ -26,6 +29,8 @@ func Modules() []module.Module {
 		lead.Module(),
 		quote.Module(),
 		activity.Module(),
+		contract.Module(),
+		analytics.Module(),
 		transfer.Module(),
 		demo.Module(),
 	}

@@ -11,6 +11,9 @@
  *   data-pick-code="…"      a product found by the quote form's search: the
  *                           code goes into the form's first empty product
  *                           code field ([data-line-code])
+ *   data-chart-links='[…]'  on a data-chart element (drawn by app.js): a
+ *                           click on the chart's n-th data item opens the
+ *                           n-th address, the records behind the figure
  */
 (function () {
 	"use strict";
@@ -128,4 +131,32 @@
 			});
 		}
 	}
+
+	// ---- chart drill-down ----
+
+	// app.js draws the chart; the click handler is added the first time the
+	// pointer comes over it, when the chart surely exists.
+	doc.addEventListener("pointerover", function (ev) {
+		var el = closest(ev.target, "[data-chart-links]");
+		if (!el || el.hasAttribute("data-links-bound") || !window.echarts) {
+			return;
+		}
+		var chart = window.echarts.getInstanceByDom(el);
+		var links;
+		try {
+			links = JSON.parse(el.getAttribute("data-chart-links"));
+		} catch (err) {
+			return;
+		}
+		if (!chart || !Array.isArray(links)) {
+			return;
+		}
+		el.setAttribute("data-links-bound", "");
+		chart.on("click", function (p) {
+			var url = links[p.dataIndex];
+			if (typeof url === "string" && url.charAt(0) === "/" && url.charAt(1) !== "/") {
+				window.location.assign(url);
+			}
+		});
+	});
 })();

@@ -17,7 +17,9 @@ import (
 	"io"
 	"time"
 
+	"github.com/loom-erp/loom/internal/crm/activity"
 	"github.com/loom-erp/loom/internal/crm/catalog"
+	"github.com/loom-erp/loom/internal/crm/contract"
 	"github.com/loom-erp/loom/internal/crm/customer"
 	"github.com/loom-erp/loom/internal/crm/directory"
 	"github.com/loom-erp/loom/internal/crm/lead"
@@ -49,6 +51,8 @@ type services struct {
 	pipelines pipeline.Service
 	leads     lead.Service
 	quotes    quote.Service
+	acts      activity.Service // nil without the activity module
+	deals     contract.Service // nil without the contract module
 	people    map[string]string // login → directory id
 	log       io.Writer
 	now       time.Time
@@ -84,6 +88,8 @@ func run(ctx context.Context, env *module.Env, scale int, log io.Writer) error {
 	if s.quotes, err = lookup[quote.Service](env, quote.ServiceName); err != nil {
 		return err
 	}
+	s.acts, _ = env.Services.Lookup(activity.ServiceName).(activity.Service)
+	s.deals, _ = env.Services.Lookup(contract.ServiceName).(contract.Service)
 	scale = max(scale, 1)
 	for _, p := range team {
 		id, err := s.dir.EnsurePending(ctx, p.login, p.name, "east", []string{p.role})
@@ -105,6 +111,12 @@ func run(ctx context.Context, env *module.Env, scale int, log io.Writer) error {
 	items := s.products(ctx)
 	opps, err := s.opportunities(ctx, accounts, items, scale)
 	if err != nil {
+		return err
+	}
+	if err := s.activities(ctx, accounts); err != nil {
+		return err
+	}
+	if err := s.contracts(ctx, opps); err != nil {
 		return err
 	}
 	if len(items) == 0 {

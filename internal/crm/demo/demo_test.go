@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/loom-erp/loom/internal/crm/catalog"
+	"github.com/loom-erp/loom/internal/crm/contract"
 	"github.com/loom-erp/loom/internal/crm/customer"
 	"github.com/loom-erp/loom/internal/crm/demo"
 	"github.com/loom-erp/loom/internal/crm/internal/crmtest"
@@ -69,6 +70,13 @@ func TestDemo(t *testing.T) {
 			if c.Count == 0 {
 				t.Errorf("stage %s is empty", c.Stage.NameEN)
 			}
+		}
+		if e.Count("crm_activity") < 300 || e.Count("crm_contract", "status = 'active'") == 0 {
+			t.Errorf("demo: %d activities, %d signed contracts", e.Count("crm_activity"), e.Count("crm_contract", "status = 'active'"))
+		}
+		mism, _ := e.Service(contract.ServiceName).(contract.Service).List(crmtest.Ctx(wang), contract.Filter{Mismatch: true})
+		if len(mism.Items) == 0 {
+			t.Error("no contract shows a mismatch")
 		}
 		inbox, _ := e.Service(quote.ServiceName).(quote.Service).Approvals(crmtest.Ctx(wang), "")
 		if len(inbox) == 0 {

@@ -7,7 +7,6 @@ package erpkit
 
 import (
 	"context"
-	"encoding/json"
 	"regexp"
 	"strings"
 	"time"
@@ -149,6 +148,3 @@ func RegisterForeign(et outbox.EventType) {
 		}
 	}
 }
-
-// Schema is a JSON Schema literal for an event type.
-func Schema(s string) json.RawMessage { return json.RawMessage(s) }

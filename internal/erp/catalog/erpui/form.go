@@ -83,20 +83,7 @@ func (f *Form) UnitPrice(name string) money.UnitPrice {
 	return p
 }
 
-// Amount reads an amount of money; empty gives zero.
-func (f *Form) Amount(name string) money.Amount {
-	s := f.Text(name)
-	if s == "" {
-		return money.Amount{}
-	}
-	a, err := money.ParseAmount(s)
-	if err != nil {
-		f.decimalError(name, err)
-	}
-	return a
-}
-
-// Rate reads a rate written as a percentage ("13" is 0.13); empty gives zero.
+// Percent reads a rate written as a percentage ("13" is 0.13); empty gives zero.
 func (f *Form) Percent(name string) money.Rate {
 	s := strings.TrimSuffix(f.Text(name), "%")
 	if s == "" {

@@ -48,14 +48,6 @@ func PriceOrEmpty(p money.UnitPrice) string {
 	return p.String()
 }
 
-// QtyOrEmpty is the quantity as typed in a form, or "" for zero.
-func QtyOrEmpty(q money.Quantity) string {
-	if q.IsZero() {
-		return ""
-	}
-	return q.String()
-}
-
 // Money formats an amount with its currency code, such as "CNY 1,234.50".
 func Money(a money.Amount, currency string) string {
 	s := Grouped(a.String())
@@ -95,11 +87,5 @@ func When(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-// ISO formats an instant for a <time datetime> attribute.
-func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
 // Itoa formats an int.
 func Itoa(n int) string { return strconv.Itoa(n) }
-
-// Today returns the calendar date of now in the server's time zone.
-func Today(now time.Time) string { return now.Local().Format("2006-01-02") }

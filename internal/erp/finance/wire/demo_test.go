@@ -40,7 +40,49 @@ func TestDemoBooks(t *testing.T) {
 		if st != http.StatusOK || !strings.Contains(body, `"status":"posted"`) {
 			t.Fatalf("invoices: %d %s", st, body)
 		}
+		// The demo's shipments wait to be invoiced; one is, at list prices.
+		st, body = s.Do(t, tok, "GET", "/api/v1/erp/finance/shipments?open=true", "")
+		var ships struct {
+			Items []struct {
+				ID     string `json:"id"`
+				Number string `json:"number"`
+			} `json:"items"`
+		}
+		if st != http.StatusOK || json.Unmarshal([]byte(body), &ships) != nil || len(ships.Items) == 0 {
+			t.Fatalf("shipments to invoice: %d %s", st, body)
+		}
+		sh := ships.Items[0]
+		st, body = s.Do(t, tok, "POST", "/api/v1/erp/finance/shipments/"+sh.ID+"/invoice", "")
+		var inv struct {
+			ID         string `json:"id"`
+			ShipmentID string `json:"shipment_id"`
+			Lines      []any  `json:"lines"`
+		}
+		if st != http.StatusCreated || json.Unmarshal([]byte(body), &inv) != nil || inv.ShipmentID != sh.ID || len(inv.Lines) == 0 {
+			t.Fatalf("invoice for shipment: %d %s", st, body)
+		}
+		if st, body = s.Do(t, tok, "POST", "/api/v1/erp/finance/invoices/"+inv.ID+"/post", ""); st != http.StatusOK {
+			t.Fatalf("post the shipment's invoice: %d %s", st, body)
+		}
+		if st, body = s.Do(t, tok, "GET", "/api/v1/erp/finance/shipments/"+sh.ID, ""); st != http.StatusOK || !strings.Contains(body, `"invoice_number":"INV-`) {
+			t.Fatalf("invoiced shipment: %d %s", st, body)
+		}
+		if st, body = s.Do(t, tok, "POST", "/api/v1/erp/finance/shipments/"+sh.ID+"/invoice", ""); st != http.StatusConflict {
+			t.Fatalf("invoice a shipment twice: %d %s", st, body)
+		}
 		c := s.Client(t, "huang.jing")
+		if len(ships.Items) > 1 {
+			st, page := get(t, c, s.URL+"/erp/finance/invoices/new?lang=zh-Hans&shipment="+ships.Items[1].ID)
+			if st != http.StatusOK {
+				t.Fatalf("invoice form for a shipment: %d", st)
+			}
+			mustContain(t, "invoice form for a shipment", page, `data-shipment="`+ships.Items[1].Number+`"`, "请与销售订单核对")
+		}
+		st, page := get(t, c, s.URL+"/erp/finance/shipments?all=1&lang=zh-Hans")
+		if st != http.StatusOK {
+			t.Fatalf("shipments page: %d", st)
+		}
+		mustContain(t, "shipments page", page, "待开票发货单", sh.Number)
 		for _, p := range []string{"/erp/finance/reports/trial-balance", "/erp/finance/reports/ar-aging", "/erp/finance/reports/balance-sheet", "/erp/finance/reports/income-statement", "/erp/finance/entries", "/erp/finance/customers"} {
 			if st, _ := get(t, c, s.URL+p+"?lang=zh-Hans"); st != http.StatusOK {
 				t.Fatalf("%s: %d", p, st)

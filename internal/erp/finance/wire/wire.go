@@ -40,8 +40,11 @@ func Module() module.Module {
 
 func init() { benchfin.Register() }
 
-// consumerCustomers is the durable name of the consumer of CRM accounts.
-const consumerCustomers = "erp-finance-customers"
+// The durable names of the consumers of CRM accounts and of shipments.
+const (
+	consumerCustomers = "erp-finance-customers"
+	consumerShipments = "erp-finance-shipments"
+)
 
 func wire(ctx context.Context, env *module.Env) error {
 	l := ledger.New(env.DB, env.Now)
@@ -76,6 +79,19 @@ func wire(ctx context.Context, env *module.Env) error {
 				return fmt.Errorf("finance: %s %s: %w", ev.Type, ev.ID, err)
 			}
 			return ar.ApplyAccount(authz.WithPrincipal(ctx, authz.System()), a)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Shipments come from the sales module, to be invoiced.
+	if _, ok := outbox.Lookup(receivables.EventShipped, 0); ok && env.Bus != nil {
+		err := env.Bus.Subscribe(consumerShipments, env.DB, []string{receivables.EventShipped}, func(ctx context.Context, ev bus.Envelope) error {
+			var sh receivables.Shipped
+			if err := json.Unmarshal(ev.Data, &sh); err != nil {
+				return fmt.Errorf("finance: %s %s: %w", ev.Type, ev.ID, err)
+			}
+			return ar.ApplyShipment(authz.WithPrincipal(ctx, authz.System()), sh)
 		})
 		if err != nil {
 			return err

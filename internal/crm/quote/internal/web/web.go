@@ -14,12 +14,13 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/loom-erp/loom/internal/crm/catalog"
+	"github.com/loom-erp/loom/internal/crm/contract"
 	"github.com/loom-erp/loom/internal/crm/customer"
 	"github.com/loom-erp/loom/internal/crm/internal/crmui"
-	"github.com/loom-erp/loom/internal/crm/transfer"
 	"github.com/loom-erp/loom/internal/crm/internal/valid"
 	"github.com/loom-erp/loom/internal/crm/pipeline"
 	"github.com/loom-erp/loom/internal/crm/quote"
+	"github.com/loom-erp/loom/internal/crm/transfer"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/money"
@@ -369,7 +370,9 @@ type detailView struct {
 	Order     *catalog.Order
 	Steps     []catalog.OrderEvent
 	CanWrite  bool
-	Error     string
+	// CanContract offers to make a contract of an accepted quote.
+	CanContract bool
+	Error       string
 }
 
 func (h *Handler) detailView(ctx context.Context, id string) (detailView, error) {
@@ -378,7 +381,7 @@ func (h *Handler) detailView(ctx context.Context, id string) (detailView, error)
 	if err != nil {
 		return detailView{}, err
 	}
-	v := detailView{Q: q, CanWrite: p.Can(quote.PermWrite)}
+	v := detailView{Q: q, CanWrite: p.Can(quote.PermWrite), CanContract: p.Can(contract.PermWrite) && q.Status == quote.StatusAccepted}
 	ids := make([]string, len(q.Lines))
 	for i, l := range q.Lines {
 		ids[i] = l.ItemID

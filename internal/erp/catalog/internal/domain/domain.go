@@ -397,12 +397,3 @@ func validTracking(t Tracking) bool {
 	}
 	return false
 }
-
-// CheckPrecision reports a quantity with more decimals than a unit allows.
-func CheckPrecision(q money.Quantity, precision int) bool {
-	step := int64(1)
-	for range money.QuantityScale - min(max(precision, 0), money.QuantityScale) {
-		step *= 10
-	}
-	return q.Units()%step == 0
-}

@@ -570,6 +570,15 @@ func (s *Service) draftInvoice(ctx context.Context, in InvoiceInput, base *Invoi
 			inv.Rate = r
 		}
 	}
+	if base == nil && c != nil {
+		bad1, err := s.checkShipment(ctx, in.ShipmentID, in.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		if bad1 != nil {
+			bad = append(bad, *bad1)
+		}
+	}
 	lines, lineBad := s.invoiceLinesOf(ctx, in.Lines)
 	bad = append(bad, lineBad...)
 	if err := fieldErrorsOf(bad); err != nil {
@@ -774,6 +783,9 @@ func (s *Service) PostInvoice(ctx context.Context, id string) (*Invoice, error) 
 			if inv.Gross.Cmp(left) > 0 {
 				return invalid("lines", keyCreditTooMuch, map[string]any{"Left": left.String(), "Gross": inv.Gross.String()})
 			}
+		}
+		if err := s.billShipment(ctx, inv); err != nil {
+			return err
 		}
 		prefix, src := "INV", srcInvoice
 		if inv.Kind == KindCreditNote {

@@ -28,6 +28,7 @@ import (
 // Items finds catalog items for invoice lines.
 type Items interface {
 	LookupItemByCode(ctx context.Context, code string) (catalog.Item, error)
+	LookupItems(ctx context.Context, ids []string) (map[string]catalog.Item, error)
 }
 
 // Service is the receivables of one ERP database.
@@ -58,6 +59,7 @@ const (
 	kindPayment  = "fin.payment"
 	kindAlloc    = "fin.allocation"
 	kindFapiao   = "fin.fapiao"
+	kindShipment = "fin.shipment"
 )
 
 func (s *Service) record(ctx context.Context, action, kind, id string, before, after any) error {
@@ -231,6 +233,9 @@ const (
 	keyOverflow          = "fin.error.overflow"
 	keyPaymentUnknown    = "fin.error.payment_unknown"
 	keyHoldReasonMissing = "fin.error.hold_reason_required"
+	keyShipmentUnknown   = "fin.error.shipment_unknown"
+	keyShipmentInvoiced  = "fin.error.shipment_invoiced"
+	keyShipmentCustomer  = "fin.error.shipment_customer"
 )
 
 // notFound reports a record that does not exist or that the user may not see.

@@ -62,7 +62,9 @@ type FinInvoice struct {
 	Tax          money.Amount     `json:"tax"`
 	Gross        money.Amount     `json:"gross"`
 	Open         money.Amount     `json:"open" doc:"What is still owed; negative for a credit note's unused part."`
+	SOID         string           `json:"so_id,omitempty"`
 	SONumber     string           `json:"so_number,omitempty"`
+	ShipmentID   string           `json:"shipment_id,omitempty"`
 	ContractID   string           `json:"contract_id,omitempty"`
 	CreditOf     string           `json:"credit_of,omitempty"`
 	Memo         string           `json:"memo"`
@@ -223,6 +225,9 @@ func registerReceivables(a *api.API, ar *receivables.Service) {
 	api.Register(a, op("record-fapiao", http.MethodPost, "/invoices/{id}/fapiao", "Record a fapiao issued for an invoice", http.StatusCreated), finance.PermInvoiceWrite, x.recordFapiao)
 	api.Register(a, op("red-letter-fapiao", http.MethodPost, "/fapiao/{id}/red-letter", "Record the red-letter fapiao reversing a fapiao", http.StatusCreated), finance.PermInvoiceWrite, x.redLetter)
 	api.Register(a, op("export-invoices", http.MethodGet, "/invoices/export", "Invoices as the tax platform's bulk-issue workbook (xlsx)", 0), finance.PermInvoiceRead, x.exportInvoices)
+	api.Register(a, op("list-shipments", http.MethodGet, "/shipments", "List shipments announced by the sales module, newest first", 0), finance.PermInvoiceRead, x.listShipments)
+	api.Register(a, op("get-shipment", http.MethodGet, "/shipments/{id}", "Get a shipment with its items and invoice", 0), finance.PermInvoiceRead, x.getShipment)
+	api.Register(a, op("invoice-shipment", http.MethodPost, "/shipments/{id}/invoice", "Write a draft invoice for a shipment at the items' list prices", http.StatusCreated), finance.PermInvoiceWrite, x.invoiceShipment)
 	api.Register(a, op("list-payments", http.MethodGet, "/payments", "List payments received, newest first", 0), finance.PermPaymentRead, x.listPayments)
 	api.Register(a, op("receive-payment", http.MethodPost, "/payments", "Record a payment and allocate it to invoices", http.StatusCreated), finance.PermPaymentWrite, x.receivePayment)
 	api.Register(a, op("get-payment", http.MethodGet, "/payments/{id}", "Get a payment with its allocations", 0), finance.PermPaymentRead, x.getPayment)
@@ -295,7 +300,7 @@ func (x arh) setTerms(ctx context.Context, in *struct {
 func invoiceJSON(i *receivables.Invoice) FinInvoice {
 	out := FinInvoice{ID: i.ID, Kind: i.Kind, Status: i.Status, Number: i.Number, CustomerID: i.CustomerID, CustomerName: i.CustomerName,
 		Date: i.Date, DueDate: i.DueDate, Currency: i.Currency, Rate: i.Rate, Net: i.Net, Tax: i.Tax, Gross: i.Gross, Open: i.Open,
-		SONumber: i.SONumber, ContractID: i.ContractID, CreditOf: i.CreditOf, Memo: i.Memo, EntryID: i.EntryID, Version: i.Version}
+		SOID: i.SOID, SONumber: i.SONumber, ShipmentID: i.ShipmentID, ContractID: i.ContractID, CreditOf: i.CreditOf, Memo: i.Memo, EntryID: i.EntryID, Version: i.Version}
 	if !i.PostedAt.IsZero() {
 		t := i.PostedAt
 		out.PostedAt = &t
@@ -594,4 +599,78 @@ func (x arh) allocate(ctx context.Context, in *struct {
 		out.Items = append(out.Items, allocationJSON(a))
 	}
 	return &api.ListOutput[FinAllocation]{Body: out}, nil
+}
+
+// FinShipment is goods shipped to a customer, to be invoiced once.
+type FinShipment struct {
+	ID            string            `json:"id" format:"uuid"`
+	Number        string            `json:"number"`
+	SOID          string            `json:"so_id"`
+	SONumber      string            `json:"so_number"`
+	CustomerID    string            `json:"customer_id"`
+	CustomerName  string            `json:"customer_name"`
+	Date          string            `json:"date" format:"date"`
+	ShippedAt     time.Time         `json:"shipped_at"`
+	Carrier       string            `json:"carrier"`
+	TrackingNo    string            `json:"tracking_no"`
+	InvoiceID     string            `json:"invoice_id,omitempty" doc:"The posted invoice that billed the shipment."`
+	InvoiceNumber string            `json:"invoice_number,omitempty"`
+	Lines         []FinShipmentLine `json:"lines" nullable:"false"`
+}
+
+// FinShipmentLine is one item of a shipment.
+type FinShipmentLine struct {
+	LineNo   int            `json:"line_no"`
+	ItemID   string         `json:"item_id"`
+	ItemCode string         `json:"item_code"`
+	ItemName string         `json:"item_name"`
+	Quantity money.Quantity `json:"quantity"`
+}
+
+func shipmentJSON(sh *receivables.Shipment) FinShipment {
+	out := FinShipment{ID: sh.ID, Number: sh.Number, SOID: sh.SOID, SONumber: sh.SONumber, CustomerID: sh.CustomerID,
+		CustomerName: sh.CustomerName, Date: sh.Date, ShippedAt: sh.ShippedAt, Carrier: sh.Carrier, TrackingNo: sh.TrackingNo,
+		InvoiceID: sh.InvoiceID, InvoiceNumber: sh.InvoiceNumber, Lines: []FinShipmentLine{}}
+	for _, l := range sh.Lines {
+		out.Lines = append(out.Lines, FinShipmentLine{LineNo: l.LineNo, ItemID: l.ItemID, ItemCode: l.ItemCode, ItemName: l.ItemName, Quantity: l.Quantity})
+	}
+	return out
+}
+
+func (x arh) listShipments(ctx context.Context, in *struct {
+	Open     bool   `query:"open" doc:"Only shipments not invoiced yet."`
+	Customer string `query:"customer"`
+	Limit    int    `query:"limit" minimum:"1" maximum:"500" default:"50"`
+	Offset   int    `query:"offset" minimum:"0"`
+}) (*api.ListOutput[FinShipment], error) {
+	list, err := x.ar.Shipments(ctx, receivables.ShipmentFilter{Open: in.Open, CustomerID: in.Customer, Limit: in.Limit + 1, Offset: in.Offset})
+	if err != nil {
+		return nil, err
+	}
+	out := api.Page[FinShipment]{Items: []FinShipment{}}
+	for i := range list {
+		if i == in.Limit {
+			next := strconv.Itoa(in.Offset + in.Limit)
+			out.NextCursor = &next
+			break
+		}
+		out.Items = append(out.Items, shipmentJSON(&list[i]))
+	}
+	return &api.ListOutput[FinShipment]{Body: out}, nil
+}
+
+func (x arh) getShipment(ctx context.Context, in *api.IDParam) (*struct{ Body FinShipment }, error) {
+	sh, err := x.ar.Shipment(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &struct{ Body FinShipment }{shipmentJSON(sh)}, nil
+}
+
+func (x arh) invoiceShipment(ctx context.Context, in *api.IDParam) (*invoiceOut, error) {
+	inv, err := x.ar.CreateInvoiceForShipment(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &invoiceOut{invoiceJSON(inv)}, nil
 }

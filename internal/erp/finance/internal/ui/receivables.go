@@ -121,6 +121,7 @@ type invoicesView struct {
 	Invoices    []receivables.Invoice
 	First, Next string
 	Today       string
+	ToInvoice   int // shipments waiting for an invoice
 }
 
 func (h *handler) invoiceList(w http.ResponseWriter, r *http.Request) {
@@ -141,6 +142,10 @@ func (h *handler) invoiceList(w http.ResponseWriter, r *http.Request) {
 		v.First = listHref(r, "cursor", "")
 	}
 	v.Today = h.l.Today(ctx)
+	if v.ToInvoice, err = h.ar.OpenShipments(ctx); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.show(w, r, http.StatusOK, webui.Page{Title: "fin.invoices.title", Active: "fin-invoices"}, "", invoicesPage(v))
 }
 
@@ -154,6 +159,7 @@ type invoiceForm struct {
 	Lines      []invoiceRow
 	Customers  []receivables.Customer
 	Currencies []ledger.Currency
+	Shipment   *receivables.Shipment // the shipment the invoice bills, when finance knows it
 	Errors     errs
 }
 
@@ -166,6 +172,23 @@ func (h *handler) invoiceNew(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := invoiceForm{Kind: receivables.KindInvoice, In: receivables.InvoiceInput{CustomerID: r.URL.Query().Get("customer"), Date: h.l.Today(ctx)}}
 	f.Lines = make([]invoiceRow, 3)
+	if id := r.URL.Query().Get("shipment"); id != "" {
+		in, err := h.ar.InvoiceForShipment(ctx, id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		f.In, f.Lines = in, nil
+		for _, l := range in.Lines {
+			row := invoiceRow{ItemCode: l.ItemCode, Description: l.Description, Spec: l.Spec, UoM: l.UoM, TaxCode: l.TaxCode,
+				Quantity: l.Quantity.String(), UnitPrice: l.UnitPrice.String()}
+			if l.VATRate != nil {
+				row.VATRate = l.VATRate.String()
+			}
+			f.Lines = append(f.Lines, row)
+		}
+		f.Lines = append(f.Lines, invoiceRow{})
+	}
 	h.showInvoiceForm(w, r, http.StatusOK, f)
 }
 
@@ -180,7 +203,8 @@ func (h *handler) invoiceEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := invoiceForm{ID: inv.ID, Version: inv.Version, Kind: inv.Kind, In: receivables.InvoiceInput{CustomerID: inv.CustomerID,
-		Date: inv.Date, DueDate: inv.DueDate, Currency: inv.Currency, SONumber: inv.SONumber, ContractID: inv.ContractID, Memo: inv.Memo}}
+		Date: inv.Date, DueDate: inv.DueDate, Currency: inv.Currency, SOID: inv.SOID, SONumber: inv.SONumber, ShipmentID: inv.ShipmentID,
+		ContractID: inv.ContractID, Memo: inv.Memo}}
 	if inv.Kind == receivables.KindCreditNote {
 		if f.CreditOf, err = h.ar.Invoice(r.Context(), inv.CreditOf); err != nil {
 			h.fail(w, r, err)
@@ -225,6 +249,12 @@ func (h *handler) showInvoiceForm(w http.ResponseWriter, r *http.Request, status
 		h.fail(w, r, err)
 		return
 	}
+	if f.In.ShipmentID != "" && f.CreditOf == nil {
+		if f.Shipment, err = h.ar.Shipment(ctx, f.In.ShipmentID); err != nil && apperr.KindOf(err) != apperr.KindNotFound {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	for i := range f.Lines {
 		if f.Lines[i].VATRate == "" {
 			f.Lines[i].VATRate = "0.13"
@@ -248,7 +278,8 @@ func readInvoiceForm(r *http.Request) (invoiceForm, []int, error) {
 	f := newForm(r.PostForm)
 	inv := invoiceForm{ID: r.PathValue("id"), Version: f.int64("version"), Kind: f.text("kind")}
 	inv.In = receivables.InvoiceInput{CustomerID: f.text("customer_id"), Date: f.text("date"), DueDate: f.text("due_date"),
-		Currency: f.text("currency"), SONumber: f.text("so_number"), ContractID: f.text("contract_id"), Memo: f.text("memo"), Version: inv.Version}
+		Currency: f.text("currency"), SOID: f.text("so_id"), SONumber: f.text("so_number"), ShipmentID: f.text("shipment_id"),
+		ContractID: f.text("contract_id"), Memo: f.text("memo"), Version: inv.Version}
 	rows := -1
 	for k := range r.PostForm {
 		if m := invoiceLineField.FindStringSubmatch(k); m != nil {
@@ -316,7 +347,7 @@ func (h *handler) invoiceSave(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		f.Errors = rowErrors(errs(fe), from).only("customer_id", "date", "due_date", "currency", "so_number", "contract_id", "memo", "lines", "credit_of")
+		f.Errors = rowErrors(errs(fe), from).only("customer_id", "date", "due_date", "currency", "so_number", "shipment_id", "contract_id", "memo", "lines", "credit_of")
 		h.showInvoiceForm(w, r, status, f)
 		return
 	}
@@ -788,4 +819,20 @@ func orDraft(ctx context.Context, number string) string {
 		return tr(ctx, "fin.status.draft")
 	}
 	return number
+}
+
+type shipmentsView struct {
+	All       bool
+	Shipments []receivables.Shipment
+}
+
+func (h *handler) shipmentList(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := shipmentsView{All: r.URL.Query().Get("all") == "1"}
+	var err error
+	if v.Shipments, err = h.ar.Shipments(ctx, receivables.ShipmentFilter{Open: !v.All, Limit: 500}); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.show(w, r, http.StatusOK, webui.Page{Title: "fin.shipments.title", Active: "fin-invoices"}, "", shipmentsPage(v))
 }

@@ -28,7 +28,7 @@ type Modules func() []module.Module
 // inventory, finance and sales modules.
 func Register(supply Modules) {
 	bench.Register(bench.Scenario{Name: "order-confirm",
-		Description: "confirm and ship 10-line sales orders (reservations, moves, valuation, postings, events) from 16 workers, beside the same writes in bare SQL",
+		Description: "confirm 10-line sales orders (reservations, availability, status events, audit) from 16 workers, beside the same writes in bare SQL; then ship them (moves, valuation, postings)",
 		Run: func(ctx context.Context, o bench.Options) ([]bench.Metric, error) {
 			return orderConfirm(ctx, o, supply)
 		}})
