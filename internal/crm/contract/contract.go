@@ -67,10 +67,10 @@ type State string
 
 // States of an installment.
 const (
-	StatePlanned State = "planned"  // not due yet, not paid
-	StatePartial State = "partial"  // partly paid
-	StatePaid    State = "paid"     // paid in full
-	StateOverdue State = "overdue"  // due date passed, not paid in full
+	StatePlanned State = "planned" // not due yet, not paid
+	StatePartial State = "partial" // partly paid
+	StatePaid    State = "paid"    // paid in full
+	StateOverdue State = "overdue" // due date passed, not paid in full
 )
 
 // Installment is one payment of a contract's plan. Payments are applied to

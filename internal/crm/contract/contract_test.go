@@ -206,7 +206,7 @@ func TestContractFromDealAndWeb(t *testing.T) {
 		}
 		// A form with a bad row names it and writes nothing.
 		form := url.Values{"title": {"电驱壳体项目合同"}, "account": {"C000321"}, "currency": {"CNY"}, "total": {"250000.00"},
-			"opportunity_id": {o.ID}, "rows": {"3"},
+			"opportunity_id": {o.ID}, "rows": {"4"},
 			"installments[0].due_date": {"2099-03-01"}, "installments[0].amount": {"100000"},
 			"installments[1].due_date": {"2099-06-01"}, "installments[1].amount": {"abc"}}
 		r = e.Do(crmtest.RepA, "POST", "/crm/contracts", form.Encode(), true)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/loom-erp/loom/internal/crm/internal/access"
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/identity"
 )
@@ -51,7 +52,13 @@ func init() {
 		authz.Definition{Name: PermUnmask, Module: "crm." + Module},
 		authz.Definition{Name: PermPool, Module: "crm." + Module, Roles: []string{identity.RoleSalesManager}},
 	)
+	access.RegisterContactRules(Kind, PermUnmask)
+	access.RegisterContactRules(ContactKind, PermUnmask)
 }
+
+// ContactKind is the kind of contacts in field rules; contacts take the
+// data scope of their account.
+const ContactKind = "crm.contact"
 
 // Level ranks an account by its value to the company.
 type Level string

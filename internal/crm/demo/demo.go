@@ -51,8 +51,8 @@ type services struct {
 	pipelines pipeline.Service
 	leads     lead.Service
 	quotes    quote.Service
-	acts      activity.Service // nil without the activity module
-	deals     contract.Service // nil without the contract module
+	acts      activity.Service  // nil without the activity module
+	deals     contract.Service  // nil without the contract module
 	people    map[string]string // login → directory id
 	log       io.Writer
 	now       time.Time

@@ -16,6 +16,8 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/loom-erp/loom/internal/crm/customer"
+	"github.com/loom-erp/loom/internal/crm/internal/access"
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/identity"
 	"github.com/loom-erp/loom/internal/platform/money"
@@ -47,6 +49,8 @@ func init() {
 		authz.Definition{Name: PermAssign, Module: "crm." + Module, Roles: mgr},
 		authz.Definition{Name: PermManage, Module: "crm." + Module, Roles: mgr},
 	)
+	// A lead's mobile and e-mail are masked as a customer's are.
+	access.RegisterContactRules(Kind, customer.PermUnmask)
 }
 
 // Status is where a lead stands.

@@ -69,13 +69,39 @@ func Owns(p *authz.Principal, ownerID string) bool {
 	return p != nil && ownerID != "" && p.UserID == ownerID
 }
 
-// SeesContact reports whether p sees the contact details of a customer
-// owned by ownerID in full: its owner, Loom itself, or a holder of unmask.
-func SeesContact(p *authz.Principal, ownerID string, unmask authz.Permission) bool {
-	if p == nil {
-		return false
+// ContactFields are the fields of a customer, contact or lead that only its
+// owner sees in full.
+var ContactFields = []string{"mobile", "email"}
+
+// ContactRule is the platform field rule of the CRM's contact details: the
+// owner and holders of unmask see them, everyone else sees them masked
+// (stricter than authz.OwnerOrMask: a manager sees the team's masked too).
+func ContactRule(unmask authz.Permission) authz.FieldRule {
+	return func(p *authz.Principal, o authz.Owner) authz.FieldAction {
+		switch {
+		case p == nil:
+			return authz.FieldHide
+		case Owns(p, o.UserID) || p.Can(unmask):
+			return authz.FieldShow
+		}
+		return authz.FieldMask
 	}
-	return p.System || Owns(p, ownerID) || p.Can(unmask)
+}
+
+// RegisterContactRules registers ContactRule for the contact fields of a
+// kind, so lists, exports, reports and API answers of the platform mask them
+// as the CRM does.
+func RegisterContactRules(kind string, unmask authz.Permission) {
+	for _, f := range ContactFields {
+		authz.RegisterFieldRule(kind, f, ContactRule(unmask))
+	}
+}
+
+// SeesContact reports whether p sees the contact details of a row of kind
+// owned by ownerID in full, by the kind's registered field rule: its owner,
+// Loom itself, or a holder of the unmask permission.
+func SeesContact(p *authz.Principal, kind, ownerID string) bool {
+	return authz.FieldAccess(p, kind, "mobile", authz.Owner{UserID: ownerID}) == authz.FieldShow
 }
 
 // MaskPhone hides the middle of a phone number: 13812345678 becomes

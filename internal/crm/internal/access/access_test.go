@@ -40,3 +40,26 @@ func TestScopeFallback(t *testing.T) {
 		t.Errorf("anonymous filter = %q", got)
 	}
 }
+
+func TestContactRules(t *testing.T) {
+	RegisterContactRules("crm.test", "crm.test.unmask")
+	owner := &authz.Principal{UserID: "u1", TeamID: "t1", Roles: []string{identity.RoleSalesRep}}
+	manager := &authz.Principal{UserID: "u2", TeamID: "t1", Roles: []string{identity.RoleSalesManager}, Scopes: map[string]authz.Scope{authz.AllKinds: authz.ScopeTeam}}
+	admin := &authz.Principal{UserID: "u3", Roles: []string{identity.RoleAdmin}, Perms: map[authz.Permission]bool{"crm.test.unmask": true}}
+	for _, c := range []struct {
+		p    *authz.Principal
+		want authz.FieldAction
+	}{{owner, authz.FieldShow}, {manager, authz.FieldMask}, {admin, authz.FieldShow}, {authz.System(), authz.FieldShow}, {nil, authz.FieldHide}} {
+		for _, f := range ContactFields {
+			if got := authz.FieldAccess(c.p, "crm.test", f, authz.Owner{UserID: "u1", TeamID: "t1"}); got != c.want {
+				t.Errorf("%v sees %s as %v, want %v", c.p, f, got, c.want)
+			}
+		}
+	}
+	if SeesContact(manager, "crm.test", "u1") || !SeesContact(owner, "crm.test", "u1") {
+		t.Error("SeesContact does not follow the rule")
+	}
+	if got := authz.Apply(manager, "crm.test", "mobile", authz.Owner{UserID: "u1"}, "13812345678"); got != "138****5678" {
+		t.Errorf("masked %q", got)
+	}
+}

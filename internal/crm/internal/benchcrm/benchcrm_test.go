@@ -17,7 +17,7 @@ import (
 // TestScenarios runs each CRM scenario once on a small seed, on both
 // engines, to show it works; the numbers are not checked.
 func TestScenarios(t *testing.T) {
-	benchcrm.SetCustomers(300)
+	benchcrm.SetCustomers(120)
 	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
 		o := bench.Options{Runs: 1, Duration: 200 * time.Millisecond, Scale: 1}
 		if cfg.Engine == db.Postgres {

@@ -45,8 +45,8 @@ type (
 		PipelineID string `query:"pipeline_id"`
 		Currency   string `query:"currency" doc:"CNY when empty."`
 	}
-	reportOut   struct{ Body CRMSalesReport }
-	forecastIn  struct {
+	reportOut  struct{ Body CRMSalesReport }
+	forecastIn struct {
 		Currency string `query:"currency"`
 	}
 	forecastOut struct{ Body CRMForecast }
@@ -59,7 +59,7 @@ type (
 
 func (h *Handler) operations() {
 	crmui.Register(h.kit, huma.Operation{OperationID: "crm-sales-report", Method: http.MethodGet, Path: "/crm/analytics",
-		Summary: "Sales analytics: funnel, win rate, sales cycle, pipeline by owner, leaderboards",
+		Summary:     "Sales analytics: funnel, win rate, sales cycle, pipeline by owner, leaderboards",
 		Description: "Over the deals the caller may see."}, analytics.PermRead, h.apiReport)
 	crmui.Register(h.kit, huma.Operation{OperationID: "crm-get-forecast", Method: http.MethodGet, Path: "/crm/forecast",
 		Summary: "The weighted pipeline forecast of the deals the caller may see"}, analytics.PermRead, h.apiForecast)

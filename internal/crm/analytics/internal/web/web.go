@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/govalues/decimal"
+
 	"github.com/loom-erp/loom/internal/crm/analytics"
 	"github.com/loom-erp/loom/internal/crm/customer"
 	"github.com/loom-erp/loom/internal/crm/internal/crmui"
@@ -39,7 +41,9 @@ func (h *Handler) Wire() {
 	h.operations()
 }
 
-func t(ctx context.Context, id string, data ...map[string]any) string { return crmui.T(ctx, id, data...) }
+func t(ctx context.Context, id string, data ...map[string]any) string {
+	return crmui.T(ctx, id, data...)
+}
 
 type reportView struct {
 	R         *analytics.Report
@@ -109,7 +113,9 @@ func dealsHref(v url.Values) string { return "/crm/opportunities?" + v.Encode() 
 
 func stageHref(id string) string { return dealsHref(url.Values{"stage": {id}}) }
 
-func ownerHref(id, status string) string { return dealsHref(url.Values{"owner": {id}, "status": {status}}) }
+func ownerHref(id, status string) string {
+	return dealsHref(url.Values{"owner": {id}, "status": {status}})
+}
 
 // ---- charts ----
 
@@ -161,8 +167,8 @@ func ownerChart(ctx context.Context, r *analytics.Report) chart {
 	}
 	opt := map[string]any{
 		"tooltip": map[string]any{"trigger": "axis"},
-		"legend":  map[string]any{"data": []string{t(ctx, "crm.analytics.chart_amount"), t(ctx, "crm.analytics.chart_weighted")}},
-		"grid":    map[string]any{"containLabel": true, "left": 8, "right": 16, "bottom": 8},
+		"legend":  map[string]any{"top": 0, "data": []string{t(ctx, "crm.analytics.chart_amount"), t(ctx, "crm.analytics.chart_weighted")}},
+		"grid":    map[string]any{"containLabel": true, "left": 8, "right": 16, "top": 36, "bottom": 8},
 		"xAxis":   map[string]any{"type": "category", "data": names},
 		"yAxis":   map[string]any{"type": "value"},
 		"series": []any{
@@ -196,7 +202,14 @@ func forecastChart(ctx context.Context, f *analytics.Forecast) chart {
 	return chart{Option: encode(opt), Links: "[]"}
 }
 
-func pct(r money.Rate) string { return crmui.Percent(r) }
+// pct shows a share as a percentage with one decimal, such as 80.8%.
+func pct(r money.Rate) string {
+	d, err := r.Decimal().Mul(decimal.Hundred)
+	if err != nil {
+		return crmui.Percent(r)
+	}
+	return d.Round(1).Trim(0).String() + "%"
+}
 
 func pipelineOptions(ctx context.Context, ps []pipeline.Pipeline) []crmui.Option {
 	out := make([]crmui.Option, len(ps))

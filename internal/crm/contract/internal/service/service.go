@@ -397,4 +397,3 @@ func (s *Service) Draft(ctx context.Context, opportunityID, quoteID string) (con
 	in.Installments = []contract.InstallmentInput{{DueDate: due, Amount: in.Total}}
 	return in, nil
 }
-

@@ -59,7 +59,9 @@ func (h *Handler) Wire(accounts customer.Panels, opps pipeline.Panels) {
 	h.operations()
 }
 
-func t(ctx context.Context, id string, data ...map[string]any) string { return crmui.T(ctx, id, data...) }
+func t(ctx context.Context, id string, data ...map[string]any) string {
+	return crmui.T(ctx, id, data...)
+}
 
 // ---- list ----
 
@@ -134,7 +136,7 @@ type contractForm struct {
 }
 
 // blankRows is how many empty installment rows a form offers.
-const blankRows = 3
+const blankRows = 4
 
 func (f *contractForm) pad() {
 	for range blankRows {

@@ -110,7 +110,7 @@ func (s *Service) UpdateContact(ctx context.Context, id string, in customer.Cont
 		if err != nil {
 			return err
 		}
-		if !access.SeesContact(p, before.OwnerID, customer.PermUnmask) {
+		if !access.SeesContact(p, customer.ContactKind, before.OwnerID) {
 			in.Mobile, in.Email = before.Mobile, before.Email
 		}
 		if err := checkContact(&in); err != nil {
@@ -310,7 +310,7 @@ func (s *Service) ListContacts(ctx context.Context, f customer.ContactFilter) (c
 }
 
 func maskContact(p *authz.Principal, c *customer.Contact) {
-	if c == nil || access.SeesContact(p, c.OwnerID, customer.PermUnmask) {
+	if c == nil || access.SeesContact(p, customer.ContactKind, c.OwnerID) {
 		return
 	}
 	c.Mobile, c.Email = access.MaskPhone(c.Mobile), access.MaskEmail(c.Email)

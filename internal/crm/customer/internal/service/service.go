@@ -371,7 +371,7 @@ func (s *Service) Update(ctx context.Context, id string, in customer.AccountInpu
 		}
 		// A caller who sees them masked cannot change the contact details:
 		// what they were shown is not what is stored.
-		if !access.SeesContact(p, before.OwnerID, customer.PermUnmask) {
+		if !access.SeesContact(p, customer.Kind, before.OwnerID) {
 			in.Mobile, in.Email = before.Mobile, before.Email
 		}
 		if err := checkAccount(&in, false).Err(); err != nil {
@@ -556,7 +556,7 @@ func firstOf(s ...string) string {
 
 // mask hides the contact details of acc from a caller who may not see them.
 func mask(p *authz.Principal, acc *customer.Account) {
-	if acc == nil || access.SeesContact(p, acc.OwnerID, customer.PermUnmask) {
+	if acc == nil || access.SeesContact(p, customer.Kind, acc.OwnerID) {
 		return
 	}
 	acc.Mobile, acc.Email = access.MaskPhone(acc.Mobile), access.MaskEmail(acc.Email)

@@ -65,4 +65,3 @@ func yesNo(ctx context.Context, b bool) string {
 	}
 	return ""
 }
-

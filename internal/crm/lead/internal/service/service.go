@@ -255,7 +255,7 @@ func (s *Service) Update(ctx context.Context, id string, in lead.Input) (*lead.L
 		if !before.Status.Open() {
 			return apperr.Precondition(keyClosed, "This lead is closed and cannot be changed")
 		}
-		if !access.SeesContact(p, before.OwnerID, customer.PermUnmask) {
+		if !access.SeesContact(p, lead.Kind, before.OwnerID) {
 			in.Mobile, in.Email = before.Mobile, before.Email
 		}
 		in.OwnerID = ""
@@ -436,7 +436,7 @@ func (s *Service) Adopt(ctx context.Context, pendingID, userID string) error {
 // maskLead hides the contact details of a lead from a caller who may not
 // see them: anyone but its owner, unless it has none and the caller assigns leads.
 func maskLead(p *authz.Principal, l *lead.Lead) {
-	if l == nil || access.SeesContact(p, l.OwnerID, customer.PermUnmask) || (l.OwnerID == "" && p.Can(lead.PermAssign)) {
+	if l == nil || access.SeesContact(p, lead.Kind, l.OwnerID) || (l.OwnerID == "" && p.Can(lead.PermAssign)) {
 		return
 	}
 	l.Mobile, l.Email = access.MaskPhone(l.Mobile), access.MaskEmail(l.Email)
