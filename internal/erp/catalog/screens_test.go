@@ -124,4 +124,12 @@ func catalogScreens(t *testing.T, s *apptest.Server) {
 	if status, _ = get(t, rep, s.URL+"/erp/items/new"); status != http.StatusForbidden {
 		t.Fatalf("rep new item page %d", status)
 	}
+	// Labels: the item's code as a barcode, as many copies as asked (at most 100).
+	status, page = get(t, c, s.URL+"/erp/items/"+id+"/labels?copies=3&lang=zh-Hans")
+	if status != 200 || strings.Count(page, `class="label-card"`) != 3 || !ct.Contains(page, "<svg", "标签", "data-print") {
+		t.Fatalf("labels %d:\n%s", status, page)
+	}
+	if _, page = get(t, c, s.URL+"/erp/items/"+id+"/labels?copies=5000"); strings.Count(page, `class="label-card"`) != 100 {
+		t.Fatal("more than 100 labels")
+	}
 }

@@ -1,6 +1,7 @@
 package inventory_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -55,6 +56,19 @@ func warehouseScreens(t *testing.T, w *world) {
 	status, page = get(t, c, s.URL+loc+"&lang=zh-Hans")
 	if status != 200 || !ct.Contains(page, "GR-", "已过账", `value="`+w.stock.Code+`"`) {
 		t.Fatalf("after receipt %d:\n%s", status, page)
+	}
+	// The receipt's goods labels: item and lot as barcodes, quantity and place.
+	var docID string
+	if err := s.App.DBs["erp"].QueryRow(context.Background(), `SELECT doc_id FROM inv_move WHERE item_id = $1`, w.lotted.ID).Scan(&docID); err != nil {
+		t.Fatal(err)
+	}
+	status, page = get(t, c, s.URL+"/erp/stock/docs/"+docID+"?lang=zh-Hans")
+	if status != 200 || !strings.Contains(page, "/erp/stock/docs/"+docID+"/labels") {
+		t.Fatalf("receipt page %d", status)
+	}
+	status, page = get(t, c, s.URL+"/erp/stock/docs/"+docID+"/labels?lang=zh-Hans")
+	if status != 200 || strings.Count(page, `<svg class="barcode"`) != 2 || !ct.Contains(page, "货物标签", "LOT-A", w.stock.Code, ">12 ") {
+		t.Fatalf("goods labels %d:\n%s", status, page)
 	}
 	status, loc, _ = post(t, c, s.URL+"/erp/stock/transfer", url.Values{"location": {w.stock.Code}, "to_location": {w.qc.Code},
 		"item": {w.lotted.Code}, "lot": {"lot-a"}, "quantity": {"2"}})

@@ -232,6 +232,21 @@ func (h *handler) showItem(w http.ResponseWriter, r *http.Request, status int, r
 	h.pages.Show(w, r, status, page, itemPage(v))
 }
 
+// itemLabels prints barcode labels of an item's code, as many as asked for
+// (1 to 100).
+func (h *handler) itemLabels(w http.ResponseWriter, r *http.Request) {
+	it, err := h.svc.Item(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.pages.Fail(w, r, err)
+		return
+	}
+	copies := 1
+	if n, err := strconv.Atoi(r.URL.Query().Get("copies")); err == nil {
+		copies = min(max(n, 1), 100)
+	}
+	h.pages.Show(w, r, http.StatusOK, webui.Page{Title: it.Code + " " + it.Name, Active: "erp-items"}, itemLabelsPage(it, copies))
+}
+
 func (h *handler) revisionAdd(w http.ResponseWriter, r *http.Request) {
 	if err := erpui.ParseForm(w, r, 0); err != nil {
 		h.pages.Fail(w, r, err)

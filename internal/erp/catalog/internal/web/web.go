@@ -28,6 +28,7 @@ func Register(env *module.Env, svc *core.Service) {
 	rt.HandleFunc("POST /erp/items", manage, h.itemCreate)
 	rt.HandleFunc("GET /erp/items/{id}", read, h.itemShow)
 	rt.HandleFunc("GET /erp/items/{id}/edit", manage, h.itemEdit)
+	rt.HandleFunc("GET /erp/items/{id}/labels", read, h.itemLabels)
 	rt.HandleFunc("POST /erp/items/{id}", manage, h.itemUpdate)
 	rt.HandleFunc("POST /erp/items/{id}/revisions", manage, h.revisionAdd)
 	rt.HandleFunc("GET /erp/items/import", manage, h.importForm)

@@ -371,7 +371,11 @@ func (s *Service) StockValue(ctx context.Context, date string) (domain.Inventory
 		return domain.InventoryValue{}, apperr.Invalid("date", erpkit.KeyDate, "Enter a date as YYYY-MM-DD")
 	}
 	out := domain.InventoryValue{Date: date, Currency: s.currency(), Categories: []domain.InventoryCategoryValue{}}
-	rows, err := s.DB.Query(ctx, `SELECT item_id, SUM(value) FROM inv_cost WHERE date <= $1 GROUP BY item_id`, date)
+	// Each valuation row keeps the item's value after its move, so the value
+	// at a date is, per item, that of its last row up to the date: one
+	// short index read per item, however long the ledger.
+	rows, err := s.DB.Query(ctx, `SELECT i.item_id, (SELECT c.value_after FROM inv_cost c WHERE c.item_id = i.item_id AND c.date <= $1
+		ORDER BY c.date DESC, c.seq DESC LIMIT 1) FROM inv_item_cost i`, date)
 	if err != nil {
 		return out, fmt.Errorf("inventory: stock value: %w", err)
 	}
@@ -380,13 +384,16 @@ func (s *Service) StockValue(ctx context.Context, date string) (domain.Inventory
 	for rows.Next() {
 		var (
 			id string
-			v  int64
+			v  *int64
 		)
 		if err := rows.Scan(&id, &v); err != nil {
 			rows.Close()
 			return out, err
 		}
-		byItem[id] = v
+		if v == nil { // no move up to the date
+			continue
+		}
+		byItem[id] = *v
 		ids = append(ids, id)
 	}
 	rows.Close()
@@ -415,14 +422,6 @@ func (s *Service) StockValue(ctx context.Context, date string) (domain.Inventory
 	}
 	sortCategories(out.Categories)
 	return out, nil
-}
-
-// TotalValue returns only the total value of stock at the end of date; the
-// benchmark of valuation measures it.
-func (s *Service) TotalValue(ctx context.Context, date string) (money.Amount, error) {
-	var v int64
-	err := s.DB.QueryRow(ctx, `SELECT COALESCE(SUM(value), 0) FROM inv_cost WHERE date <= $1`, date).Scan(&v)
-	return money.AmountFromUnits(v), err
 }
 
 func sortCategories(cs []domain.InventoryCategoryValue) {

@@ -155,6 +155,28 @@ func (h *handler) docShow(w http.ResponseWriter, r *http.Request) {
 	h.pages.Show(w, r, http.StatusOK, webui.Page{Title: d.Number, Active: "erp-stock"}, docPage(d, can(r, domain.PermValue)))
 }
 
+// docLabels prints a label for every line of a document that brought stock
+// in: the item's code and the lot as barcodes, the quantity and the place.
+func (h *handler) docLabels(w http.ResponseWriter, r *http.Request) {
+	d, err := h.svc.Doc(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.pages.Fail(w, r, err)
+		return
+	}
+	h.pages.Show(w, r, http.StatusOK, webui.Page{Title: d.Number, Active: "erp-stock"}, docLabelsPage(d, incoming(d.Moves)))
+}
+
+// incoming returns the moves that brought stock in.
+func incoming(moves []domain.InventoryMove) []domain.InventoryMove {
+	var out []domain.InventoryMove
+	for _, m := range moves {
+		if m.Quantity.Sign() > 0 {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 type valueView struct {
 	Value   domain.InventoryValue
 	DateErr string

@@ -27,6 +27,7 @@ func Register(env *module.Env, svc *core.Service) {
 	rt.HandleFunc("GET /erp/stock/items/{id}", read, h.itemStock)
 	rt.HandleFunc("GET /erp/stock/moves", read, h.moveList)
 	rt.HandleFunc("GET /erp/stock/docs/{id}", read, h.docShow)
+	rt.HandleFunc("GET /erp/stock/docs/{id}/labels", read, h.docLabels)
 	rt.HandleFunc("GET /erp/stock/value", domain.PermValue, h.valuePage)
 	for _, op := range operations {
 		rt.HandleFunc("GET /erp/stock/"+op.path, op.perm, h.opForm(op))

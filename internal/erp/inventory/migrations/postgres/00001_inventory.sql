@@ -142,7 +142,6 @@ CREATE TABLE inv_cost (
     cost_after  BIGINT NOT NULL -- the moving-average unit cost after the move
 );
 CREATE INDEX inv_cost_item ON inv_cost (item_id, date, seq);
-CREATE INDEX inv_cost_date ON inv_cost (date, item_id, value);
 
 -- Each item's valuation now: the totals after its last move, and the lock
 -- every change of the item's stock takes first.

@@ -140,7 +140,6 @@ CREATE TABLE inv_cost (
     cost_after  INTEGER NOT NULL -- the moving-average unit cost after the move
 ) STRICT;
 CREATE INDEX inv_cost_item ON inv_cost (item_id, date, seq);
-CREATE INDEX inv_cost_date ON inv_cost (date, item_id, value);
 
 -- Each item's valuation now: the totals after its last move, and the lock
 -- every change of the item's stock takes first.
