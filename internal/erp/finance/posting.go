@@ -74,7 +74,11 @@ type Posting struct {
 	PartnerKind string // "customer", "supplier" or ""
 	PartnerID   string
 	Memo        string
-	Lines       []PostingLine
+	// DueDate (YYYY-MM-DD), for a document that leaves an amount open with
+	// its partner (a supplier bill: the payable on the AP line); empty
+	// means the posting date.
+	DueDate string
+	Lines   []PostingLine
 }
 
 // PostingLine is one amount of a posting. Exactly one of Debit and Credit is
