@@ -8,6 +8,7 @@ import (
 
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/identity"
+	"github.com/loom-erp/loom/internal/platform/module"
 )
 
 // DemoPassword is the password of every demo login.
@@ -61,7 +62,7 @@ func (a *App) Demo(ctx context.Context, scale int, log io.Writer) error {
 		}
 	}
 	fmt.Fprintf(log, "demo: %d users created\n", len(DemoUsers))
-	for _, m := range a.modules {
+	for _, m := range module.DemoOrder(a.modules) {
 		if m.Demo == nil {
 			continue
 		}

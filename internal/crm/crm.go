@@ -15,6 +15,7 @@ import (
 	lead "github.com/loom-erp/loom/internal/crm/lead/wire"
 	pipeline "github.com/loom-erp/loom/internal/crm/pipeline/wire"
 	quote "github.com/loom-erp/loom/internal/crm/quote/wire"
+	returns "github.com/loom-erp/loom/internal/crm/returns/wire"
 	transfer "github.com/loom-erp/loom/internal/crm/transfer/wire"
 	"github.com/loom-erp/loom/internal/platform/module"
 )
@@ -30,6 +31,7 @@ func Modules() []module.Module {
 		quote.Module(),
 		activity.Module(),
 		contract.Module(),
+		returns.Module(),
 		analytics.Module(),
 		transfer.Module(),
 		demo.Module(),

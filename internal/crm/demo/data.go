@@ -396,10 +396,15 @@ func (s *services) demoQuotes(ctx context.Context, accounts []*customer.Account,
 		if err != nil {
 			return fmt.Errorf("crm demo: quote for %s: %w", acc.Name, err)
 		}
-		for _, step := range p.steps {
+		for i, step := range p.steps {
 			switch step {
 			case "submit":
-				_, err = s.quotes.Submit(ctx, q.ID, 0)
+				q, err = s.quotes.Submit(ctx, q.ID, 0)
+				if err == nil && q.Status == quote.StatusPending && i < len(p.steps)-1 {
+					// With ERP's stock and credit a quote that goes further
+					// may need approvals first: the approvers said yes.
+					err = s.approveAll(ctx, q.ID)
+				}
 			case "send":
 				_, err = s.quotes.Send(ctx, q.ID)
 			case "accept":
@@ -411,5 +416,22 @@ func (s *services) demoQuotes(ctx context.Context, accounts []*customer.Account,
 		}
 	}
 	fmt.Fprintln(s.log, "crm demo: quotes in every status")
+	return nil
+}
+
+// approveAll approves every pending approval of a quote.
+func (s *services) approveAll(ctx context.Context, quoteID string) error {
+	aps, err := s.quotes.Approvals(ctx, quoteID)
+	if err != nil {
+		return err
+	}
+	for _, a := range aps {
+		if a.Status != quote.ApprovalPending {
+			continue
+		}
+		if _, err := s.quotes.Decide(ctx, a.ID, true, "同意 / approved"); err != nil {
+			return err
+		}
+	}
 	return nil
 }

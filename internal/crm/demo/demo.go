@@ -32,7 +32,10 @@ import (
 
 // Module returns the demo module; it must come after every other CRM module.
 func Module() module.Module {
-	return module.Module{Unit: "crm", Name: "crm_demo", Demo: run}
+	return module.Module{Unit: "crm", Name: "crm_demo", Demo: run,
+		// ERP's products, partners and stock first, so quotes are priced and
+		// show real availability, and accepted ones become ERP orders.
+		DemoAfter: []string{"erp/catalog", "erp/partner", "erp/inventory"}}
 }
 
 // team is the demo's sales team, by login as the platform's demo users are named.

@@ -201,6 +201,9 @@ const (
 	RuleRegion   RuleKind = "region"
 	RuleIndustry RuleKind = "industry"
 	RuleProduct  RuleKind = "product"
+	// RuleWorkload takes every lead and gives it to the member with the
+	// fewest open leads (new, contacted or qualified); ties go in turn.
+	RuleWorkload RuleKind = "workload"
 )
 
 // Rule routes new leads nobody owns to a rep: the first active rule (by Seq)

@@ -1,6 +1,7 @@
 package lead_test
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -310,6 +311,46 @@ func TestLeadAPI(t *testing.T) {
 		}
 		if r := e.Do(crmtest.Clerk, "GET", "/api/v1/crm/leads", ""); r.Status != 403 {
 			t.Errorf("clerk lists leads: %d", r.Status)
+		}
+	})
+}
+
+// TestWorkloadRule gives new leads to the member with the fewest open
+// leads, in turn among equals, through the rules screen.
+func TestWorkloadRule(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		e := crmtest.Start(t, cfg)
+		s := svc(e)
+		mgr := crmtest.Ctx(crmtest.Manager)
+		// Rep A has 2 open leads; rep B 1 open and 1 disqualified; rep C none.
+		for _, p := range []*authz.Principal{crmtest.RepA, crmtest.RepA, crmtest.RepB, crmtest.RepB} {
+			if _, err := s.Create(crmtest.Ctx(p), lead.Input{Company: "已有线索 " + p.Name, Mobile: "13800000001"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page, _ := s.List(crmtest.Ctx(crmtest.RepB), lead.Filter{})
+		if _, err := s.SetStatus(crmtest.Ctx(crmtest.RepB), page.Items[0].ID, lead.StatusDisqualified, "无需求", 0); err != nil {
+			t.Fatal(err)
+		}
+		form := url.Values{"name": {"按负荷分配"}, "kind": {"workload"}, "seq": {"1"}, "active": {"1"},
+			"members": {crmtest.RepA.UserID, crmtest.RepB.UserID, crmtest.RepC.UserID}}
+		if r := e.Do(crmtest.Manager, "POST", "/crm/lead-rules", form.Encode(), true); r.Status != 303 {
+			t.Fatalf("save rule on the screen: %d %s", r.Status, r.Body)
+		}
+		if r := e.Do(crmtest.Manager, "GET", "/crm/lead-rules", ""); r.Status != 200 || !strings.Contains(r.Body, "fewest open leads") {
+			t.Fatalf("rules screen: %d", r.Status)
+		}
+		var owners []string
+		for i := range 4 {
+			l, err := s.Create(mgr, lead.Input{Company: fmt.Sprintf("新线索 %d", i), Mobile: "13900000000"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			owners = append(owners, l.OwnerName)
+		}
+		// C (0 open) → B or C tie at 1, B first in turn → C (1 vs 2) → all at 2, A in turn.
+		if got := strings.Join(owners, ","); got != "何军,赵敏,何军,李雷" {
+			t.Errorf("owners %s", got)
 		}
 	})
 }

@@ -33,6 +33,10 @@ const (
 	PermPaymentWrite   authz.Permission = "fin.payment.write"   // record payments, allocate them
 	PermCustomerRead   authz.Permission = "fin.customer.read"   // see customers' balances and credit (sales roles: their own)
 	PermCreditManage   authz.Permission = "fin.credit.manage"   // set credit limits, terms and holds
+	PermBankRead       authz.Permission = "fin.bank.read"       // see bank accounts (numbers masked without PermPaymentRead)
+	PermBankManage     authz.Permission = "fin.bank.manage"     // add and change bank accounts
+	PermBankReconcile  authz.Permission = "fin.bank.reconcile"  // import statements and match their lines
+	PermContractRead   authz.Permission = "fin.contract.read"   // contract reconciliation against the CRM's payment plans
 )
 
 // CreditServiceName is the name the finance module provides its
@@ -84,6 +88,10 @@ func init() {
 		authz.Definition{Name: PermPaymentWrite, Module: Module, Roles: finance},
 		authz.Definition{Name: PermCustomerRead, Module: Module, Roles: sales},
 		authz.Definition{Name: PermCreditManage, Module: Module, Roles: manager},
+		authz.Definition{Name: PermBankRead, Module: Module, Roles: sales},
+		authz.Definition{Name: PermBankManage, Module: Module, Roles: manager},
+		authz.Definition{Name: PermBankReconcile, Module: Module, Roles: finance},
+		authz.Definition{Name: PermContractRead, Module: Module, Roles: finance},
 	)
 	i18n.Register(mustSub(locales, "locales"))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/inventory/internal/core"
 	"github.com/loom-erp/loom/internal/erp/inventory/internal/domain"
 	"github.com/loom-erp/loom/internal/erp/inventory/internal/web"
+	"github.com/loom-erp/loom/internal/erp/partner"
 	"github.com/loom-erp/loom/internal/platform/check"
 	"github.com/loom-erp/loom/internal/platform/i18n"
 	"github.com/loom-erp/loom/internal/platform/module"
@@ -94,6 +95,9 @@ const (
 	PermAdjust    = domain.PermAdjust    // adjust after counts, scrap
 	PermValue     = domain.PermValue     // see costs and stock values
 	PermWarehouse = domain.PermWarehouse // set up warehouses and locations
+	PermRelease   = domain.PermRelease   // release goods from quarantine
+	// PermCountApprove approves counts above the variance threshold.
+	PermCountApprove = domain.PermCountApprove
 )
 
 // EventAvailabilityChanged is sent when an item's availability changes.
@@ -133,7 +137,20 @@ type Stock interface {
 	LookupLot(ctx context.Context, itemID, lotNo string) (Lot, error)
 	// LookupBalances lists what lies where.
 	LookupBalances(ctx context.Context, f StockFilter) ([]Balance, error)
+	// LookupDoc returns a posted document with its moves, costs and values.
+	LookupDoc(ctx context.Context, id string) (Doc, error)
 }
+
+// ShipmentDetails tells the inventory's traceability screens about the
+// shipments behind its shipment documents; the sales module provides it
+// under ShipmentDetailsName.
+type ShipmentDetails = domain.ShipmentDetails
+
+// TraceShipment is a shipment to a customer, for traceability.
+type TraceShipment = domain.TraceShipment
+
+// ShipmentDetailsName is the name ShipmentDetails is provided under.
+const ShipmentDetailsName = domain.ShipmentDetailsName
 
 // ServiceName is the name the inventory provides its Stock under in module.Services.
 const ServiceName = "erp.inventory"
@@ -175,6 +192,9 @@ func Module() module.Module {
 		Nav: []webui.NavItem{
 			{Key: "erp-stock", Href: "/erp/stock", LabelKey: "erp.inventory.nav.stock", Perm: PermRead},
 			{Key: "erp-stock-ops", Href: "/erp/stock/receive", LabelKey: "erp.inventory.nav.operations", Perm: PermMove},
+			{Key: "erp-stock-counts", Href: "/erp/stock/counts", LabelKey: "erp.inventory.nav.counts", Perm: PermRead},
+			{Key: "erp-stock-quarantine", Href: "/erp/stock/quarantine", LabelKey: "erp.inventory.nav.quarantine", Perm: PermRead},
+			{Key: "erp-stock-trace", Href: "/erp/stock/trace", LabelKey: "erp.inventory.nav.trace", Perm: PermRead},
 			{Key: "erp-warehouses", Href: "/erp/warehouses", LabelKey: "erp.inventory.nav.warehouses", Perm: PermRead},
 		},
 		Wire: func(ctx context.Context, env *module.Env) error {
@@ -183,7 +203,12 @@ func Module() module.Module {
 				return fmt.Errorf("inventory: the catalog must be wired first")
 			}
 			svc := &core.Service{DB: env.DB, Now: env.Now, Catalog: cat,
-				Poster: func() finance.Poster { return finance.PosterFrom(env.Services) }}
+				Poster:   func() finance.Poster { return finance.PosterFrom(env.Services) },
+				Partners: func() partner.Partners { return partner.From(env.Services) },
+				Shipments: func() domain.ShipmentDetails {
+					sd, _ := env.Services.Lookup(ShipmentDetailsName).(ShipmentDetails)
+					return sd
+				}}
 			env.Services.Provide(ServiceName, svc)
 			env.Services.Provide(catalog.UsageServiceName, svc)
 			web.Register(env, svc)

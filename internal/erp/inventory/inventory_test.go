@@ -336,5 +336,8 @@ func TestInventory(t *testing.T) {
 		t.Run("documents", func(t *testing.T) { stockDocuments(t, newWorld(t, s)) })
 		t.Run("valuation", func(t *testing.T) { valuation(t, newWorld(t, s)) })
 		t.Run("screens", func(t *testing.T) { warehouseScreens(t, newWorld(t, s)) })
+		t.Run("counts", func(t *testing.T) { stockCounts(t, newWorld(t, s)) })
+		t.Run("quarantine", func(t *testing.T) { quarantineRelease(t, newWorld(t, s)) })
+		t.Run("count screens", func(t *testing.T) { countScreens(t, newWorld(t, s)) })
 	})
 }

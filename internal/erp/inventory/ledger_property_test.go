@@ -43,7 +43,8 @@ func (m ledgerModel) reserved() int64 {
 
 // TestLedgerStateMachine drives the stock of an item through random
 // receipts (some back-dated), issues, transfers, adjustments, scrap,
-// reservations, releases and shipments, and after every step checks: on
+// reservations, releases and shipments, customer returns into quarantine,
+// quarantine releases and stock counts (with goods arriving while counting), and after every step checks: on
 // hand per location equals the model and the sum of the moves, 0 ≤ reserved
 // ≤ on hand, the item's valuation equals its moves' values and the stock
 // value, and every invariant checker of the inventory passes.
@@ -210,6 +211,45 @@ func TestLedgerStateMachine(t *testing.T) {
 						if m.res[s] -= q; m.res[s] == 0 {
 							delete(m.res, s)
 						}
+					}
+				},
+				"customer return into quarantine": func(rt *rapid.T) {
+					q := qty(rt, "q")
+					cost := money.UnitPriceFromUnits(rapid.Int64Range(1, 500).Draw(rt, "cost") * 10_000)
+					err := post(inventory.DocReturn, "", inventory.PostLine{ItemID: it.ID, LocationID: locs["Q"].ID, Quantity: units(q), UnitCost: &cost})
+					expect(rt, true, err, "return")
+					m.onHand["Q"] += q
+				},
+				"release from quarantine": func(rt *rapid.T) {
+					to := rapid.SampledFrom(stockLocs).Draw(rt, "to")
+					q := qty(rt, "q")
+					err := sa.Call(ctx, "POST", "/erp/stock/quarantine/release", map[string]any{"location": "Q", "item": it.Code,
+						"quantity": fmt.Sprint(q), "decision": "accept", "to_location": to, "reason": "inspected"}, nil)
+					ok := m.onHand["Q"] >= q
+					expect(rt, ok, err, "release")
+					if ok {
+						m.onHand["Q"] -= q
+						m.onHand[to] += q
+					}
+				},
+				"count": func(rt *rapid.T) {
+					loc := rapid.SampledFrom(allLocs).Draw(rt, "loc")
+					var c struct {
+						ID string `json:"id"`
+					}
+					call("POST", "/erp/stock/counts", map[string]any{"warehouse": "FG", "scope": "locations", "locations": []string{loc}}, &c)
+					// Goods arriving after the snapshot are no variance.
+					if rapid.Bool().Draw(rt, "receipt while counting") {
+						q := qty(rt, "meanwhile")
+						expect(rt, true, post(inventory.DocReceipt, "", inventory.PostLine{ItemID: it.ID, LocationID: locs[loc].ID, Quantity: units(q)}), "receipt")
+						m.onHand[loc] += q
+					}
+					counted := rapid.Int64Range(0, 30).Draw(rt, "counted")
+					call("POST", "/erp/stock/counts/"+c.ID+"/lines", map[string]any{"location": loc, "item": it.Code, "quantity": fmt.Sprint(counted)}, nil)
+					ok := counted >= m.onHand[loc] || free(loc, m.onHand[loc]-counted)
+					expect(rt, ok, sa.Call(ctx, "POST", "/erp/stock/counts/"+c.ID+"/post", nil, nil), "count")
+					if ok {
+						m.onHand[loc] = counted
 					}
 				},
 				"": func(rt *rapid.T) {

@@ -54,6 +54,8 @@ type Partners interface {
 	LookupSupplier(ctx context.Context, id string) (Supplier, error)
 	// ActiveCustomers returns up to limit active customers by name, for choosing one.
 	ActiveCustomers(ctx context.Context, limit int) ([]Customer, error)
+	// ActiveSuppliers returns up to limit active suppliers by name, for choosing one.
+	ActiveSuppliers(ctx context.Context, limit int) ([]Supplier, error)
 }
 
 // ServiceName is the name the partner module provides its Partners under.

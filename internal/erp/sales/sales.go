@@ -28,6 +28,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/sales/internal/core"
 	"github.com/loom-erp/loom/internal/erp/sales/internal/domain"
 	"github.com/loom-erp/loom/internal/erp/sales/internal/web"
+	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
 	"github.com/loom-erp/loom/internal/platform/i18n"
 	"github.com/loom-erp/loom/internal/platform/module"
 	webui "github.com/loom-erp/loom/internal/platform/web"
@@ -62,6 +63,7 @@ const (
 	PermRead   = domain.PermRead   // see orders and shipments, within the data scope
 	PermManage = domain.PermManage // enter, confirm, reserve, cancel and close orders
 	PermShip   = domain.PermShip   // pick and ship
+	PermReturn = domain.PermReturn // enter customer returns and receive them
 )
 
 // ScopeKind is the data-scope kind of sales orders.
@@ -74,6 +76,11 @@ const (
 	EventRejected       = domain.EventRejected
 	EventStatusChanged  = domain.EventStatusChanged
 	EventShipped        = domain.EventShipped
+	// EventReturnAuthorized (from CRM) makes an expected return; ERP
+	// answers with EventReturnReceived when the goods arrive, or at once
+	// when it cannot take the return.
+	EventReturnAuthorized = domain.EventReturnAuthorized
+	EventReturnReceived   = domain.EventReturnReceived
 )
 
 // ReserveKind is the source kind of sales-order reservations in the inventory.
@@ -121,6 +128,7 @@ func Module() module.Module {
 		Migrations: sub,
 		Nav: []webui.NavItem{
 			{Key: "erp-sales", Href: "/erp/sales/orders", LabelKey: "erp.sales.nav.orders", Perm: PermRead},
+			{Key: "erp-sales-returns", Href: "/erp/sales/returns", LabelKey: "erp.sales.nav.returns", Perm: PermRead},
 		},
 		Wire: func(ctx context.Context, env *module.Env) error {
 			cat, stock, partners := catalog.From(env.Services), inventory.From(env.Services), partner.From(env.Services)
@@ -130,9 +138,14 @@ func Module() module.Module {
 			svc := &core.Service{DB: env.DB, Now: env.Now, Catalog: cat, Stock: stock, Partners: partners,
 				Credit: func() partner.CreditHolds { return partner.CreditHoldsFrom(env.Services) }}
 			env.Services.Provide(serviceName, svc)
+			env.Services.Provide(salesorders.ServiceName, orders{svc}) // orders.go: finance reads order prices
+			env.Services.Provide(inventory.ShipmentDetailsName, core.ShipmentDetails{S: svc})
 			web.Register(env, svc)
+			if err := env.Bus.Subscribe("erp-sales-return-authorizations", env.DB, []string{domain.EventReturnAuthorized}, svc.ApplyReturnAuthorized); err != nil {
+				return err
+			}
 			return env.Bus.Subscribe("erp-sales-order-requests", env.DB, []string{domain.EventOrderRequested}, svc.ApplyOrderRequest)
 		},
-		Demo: demo,
+		Demo: demo, DemoAfter: []string{"crm/crm_demo"}, // after the CRM demo: orders for its customers
 	}
 }

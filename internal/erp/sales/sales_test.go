@@ -331,5 +331,8 @@ func TestSales(t *testing.T) {
 		t.Run("order to shipment", func(t *testing.T) { orderToShipment(t, newWorld(t, s)) })
 		t.Run("screens", func(t *testing.T) { salesScreens(t, newWorld(t, s)) })
 		t.Run("in the browser", func(t *testing.T) { warehouseInBrowser(t, newWorld(t, s)) })
+		t.Run("returns", func(t *testing.T) { customerReturns(t, newWorld(t, s)) })
+		t.Run("return screens", func(t *testing.T) { returnScreens(t, newWorld(t, s)) })
+		t.Run("traceability", func(t *testing.T) { traceability(t, newWorld(t, s)) })
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -37,7 +38,29 @@ func Record(ctx context.Context, d *db.DB, e Entry) error {
 	if err != nil {
 		return err
 	}
-	return d.BeforeCommit(ctx, func(ctx context.Context) error { return appendRow(ctx, d, r) })
+	return d.BeforeCommit(ctx, func(ctx context.Context) error { return appendRows(ctx, d, []*Row{r}) })
+}
+
+// RecordAll adds several entries to the audit log of d as part of the
+// transaction in ctx, like Record does for one, in order. They are appended
+// to the chain together: one read of the chain head, multi-row inserts and
+// one move of the head, which matters when a transaction records many
+// changes at once (a batch of postings).
+func RecordAll(ctx context.Context, d *db.DB, es []Entry) error {
+	if len(es) == 0 {
+		return nil
+	}
+	if !d.InTxNow(ctx) {
+		return fmt.Errorf("audit: record %q: %w", es[0].Action, db.ErrNoTx)
+	}
+	rs := make([]*Row, len(es))
+	for i, e := range es {
+		var err error
+		if rs[i], err = newRow(ctx, e); err != nil {
+			return err
+		}
+	}
+	return d.BeforeCommit(ctx, func(ctx context.Context) error { return appendRows(ctx, d, rs) })
 }
 
 // newRow validates e and turns it into a row without its chain fields.
@@ -99,30 +122,68 @@ func encodeState(v any) (json.RawMessage, error) {
 	return b, nil
 }
 
-// appendRow links r to the chain head and stores both. On PostgreSQL the head
-// row is locked FOR UPDATE until commit; SQLite's single writer already
-// serialises writers.
-func appendRow(ctx context.Context, d *db.DB, r *Row) error {
+// rowsPerInsert bounds the rows of one multi-row insert (13 parameters each).
+const rowsPerInsert = 32
+
+// appendRows links rs, in order, to the chain head and stores them and the
+// new head. On PostgreSQL the head row is locked FOR UPDATE until commit;
+// SQLite's single writer already serialises writers.
+func appendRows(ctx context.Context, d *db.DB, rs []*Row) error {
 	q := `SELECT seq, hash FROM audit_head WHERE id = 1`
 	if d.Engine == db.Postgres {
 		q += ` FOR UPDATE`
 	}
-	var seq int64
-	if err := d.QueryRow(ctx, q).Scan(&seq, &r.PrevHash); err != nil {
+	var (
+		seq  int64
+		prev string
+	)
+	if err := d.QueryRow(ctx, q).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("audit: read chain head on unit %s: %w", d.Unit, err)
 	}
-	r.Seq = seq + 1
-	r.Hash = rowHash(r)
-	_, err := d.Exec(ctx, `INSERT INTO audit_log (id, seq, at, actor_id, actor_login, action,
-		entity_kind, entity_id, before_json, after_json, request_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		r.ID, r.Seq, db.Millis(r.At), r.ActorID, r.ActorLogin, r.Action,
-		r.EntityKind, r.EntityID, nullJSON(r.Before), nullJSON(r.After), r.RequestID, r.PrevHash, r.Hash)
-	if err != nil {
-		return fmt.Errorf("audit: append %s on unit %s: %w", r.Action, d.Unit, err)
+	for _, r := range rs {
+		seq++
+		r.Seq, r.PrevHash = seq, prev
+		r.Hash = rowHash(r)
+		prev = r.Hash
 	}
-	if _, err := d.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, r.Seq, r.Hash); err != nil {
+	for rest := rs; len(rest) > 0; {
+		chunk := rest[:min(len(rest), rowsPerInsert)]
+		rest = rest[len(chunk):]
+		if err := insertRows(ctx, d, chunk); err != nil {
+			return err
+		}
+	}
+	if _, err := d.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev); err != nil {
 		return fmt.Errorf("audit: move chain head on unit %s: %w", d.Unit, err)
+	}
+	return nil
+}
+
+// insertRows stores rows whose chain fields are set, in one statement.
+func insertRows(ctx context.Context, d *db.DB, rs []*Row) error {
+	const cols = 13
+	var q strings.Builder
+	q.WriteString(`INSERT INTO audit_log (id, seq, at, actor_id, actor_login, action,
+		entity_kind, entity_id, before_json, after_json, request_id, prev_hash, hash) VALUES `)
+	args := make([]any, 0, cols*len(rs))
+	for i, r := range rs {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteByte('$')
+			q.WriteString(strconv.Itoa(i*cols + c + 1))
+		}
+		q.WriteByte(')')
+		args = append(args, r.ID, r.Seq, db.Millis(r.At), r.ActorID, r.ActorLogin, r.Action,
+			r.EntityKind, r.EntityID, nullJSON(r.Before), nullJSON(r.After), r.RequestID, r.PrevHash, r.Hash)
+	}
+	if _, err := d.Exec(ctx, q.String(), args...); err != nil {
+		return fmt.Errorf("audit: append %s on unit %s: %w", rs[0].Action, d.Unit, err)
 	}
 	return nil
 }

@@ -233,13 +233,14 @@ func (w *world) produce(subject string, fail int) outbox.Envelope {
 			return err
 		}
 		ev, err = outbox.Emit(ctx, w.erp, typeChanged, 0, subject, payload{Version: v, Fail: fail})
+		if err == nil && fail != 0 {
+			// Track before the commit: the consumer may run as soon as it lands.
+			w.track(ev.ID)
+		}
 		return err
 	})
 	if err != nil {
 		w.t.Fatalf("produce: %v", err)
-	}
-	if fail != 0 {
-		w.track(ev.ID)
 	}
 	return ev
 }

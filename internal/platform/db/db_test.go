@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +20,10 @@ import (
 func TestRebindSQLite(t *testing.T) {
 	cases := map[string]string{
 		`SELECT $2, $1`:                           `SELECT ?2, ?1`,
-		`SELECT '$1', $1`:                         `SELECT '$1', ?1`,
+		`SELECT '$1', $1`:                         `SELECT '$1', ?`,
+		`VALUES ($1, $2), ($3, $4)`:               `VALUES (?, ?), (?, ?)`,
+		`VALUES ($1, $3), ($2, $4)`:               `VALUES (?1, ?3), (?2, ?4)`,
+		`SELECT $1, $2, $2`:                       `SELECT ?1, ?2, ?2`,
 		`SELECT 'it''s $3', "a$1" FROM t -- $9`:   `SELECT 'it''s $3', "a$1" FROM t -- $9`,
 		"SELECT x -- $1\nWHERE y = $10":           "SELECT x -- $1\nWHERE y = ?10",
 		`SELECT 1`:                                `SELECT 1`,
@@ -42,6 +46,14 @@ func TestArgumentOrder(t *testing.T) {
 		}
 		if a != "two" || b != "one" {
 			t.Fatalf("got %q,%q want two,one", a, b)
+		}
+		// Placeholders in order bind by position on SQLite: the same values.
+		var c string
+		if err := d.QueryRow(context.Background(), `SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT)`, "one", "two", "three").Scan(&a, &b, &c); err != nil {
+			t.Fatal(err)
+		}
+		if a != "one" || b != "two" || c != "three" {
+			t.Fatalf("got %q,%q,%q want one,two,three", a, b, c)
 		}
 	})
 }
@@ -244,6 +256,78 @@ func TestGaplessNumbers(t *testing.T) {
 		}
 		if len(got) != 160 {
 			t.Fatalf("committed %d numbers, want 160", len(got))
+		}
+	})
+}
+
+// TestGaplessNumberBlocks takes blocks of numbers of different sizes from
+// many workers, some of which fail after taking theirs: the committed numbers
+// are unique and gapless, and each block is consecutive.
+func TestGaplessNumberBlocks(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		d := loomtest.Open(t, cfg, "erp")
+		setupTable(t, d)
+		ctx := context.Background()
+		if _, err := d.NextNumbers(ctx, "blk", 2); !errors.Is(err, db.ErrNoTx) {
+			t.Fatalf("NextNumbers outside a transaction: err=%v, want ErrNoTx", err)
+		}
+		err := d.InTx(ctx, func(ctx context.Context) error {
+			_, err := d.NextNumbers(ctx, "blk", 0)
+			return err
+		})
+		if err == nil {
+			t.Fatal("NextNumbers(0) succeeded, want an error")
+		}
+		var (
+			wg   sync.WaitGroup
+			mu   sync.Mutex
+			got  []int64
+			want int
+		)
+		fail := errors.New("posting failed")
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 20; i++ {
+					size := 1 + (w+i)%5
+					var first int64
+					err := d.InTx(ctx, func(ctx context.Context) error {
+						var err error
+						if first, err = d.NextNumbers(ctx, "blk", size); err != nil {
+							return err
+						}
+						if (w+i)%4 == 0 {
+							return fail
+						}
+						_, err = d.Exec(ctx, `INSERT INTO t_item (id, n) VALUES ($1, 0)`, fmt.Sprintf("blk-%d", first))
+						return err
+					})
+					if errors.Is(err, fail) {
+						continue
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					for k := range size {
+						got = append(got, first+int64(k))
+					}
+					want += size
+					mu.Unlock()
+				}
+			}(w)
+		}
+		wg.Wait()
+		slices.Sort(got)
+		for i, n := range got {
+			if n != int64(i+1) {
+				t.Fatalf("number %d = %d, want %d (gap or duplicate)", i, n, i+1)
+			}
+		}
+		if len(got) != want || want == 0 {
+			t.Fatalf("committed %d numbers, want %d", len(got), want)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -17,7 +18,11 @@ func (d *DB) Rebind(query string) string {
 	return RebindSQLite(query)
 }
 
-// RebindSQLite rewrites $N placeholders to ?N; results are cached.
+// RebindSQLite rewrites $N placeholders to ?N; results are cached. When the
+// placeholders are $1, $2, … $n, each once and in that order (as in a
+// multi-row insert), they become plain ? instead, which SQLite numbers the
+// same way: the driver then binds them by position rather than looking up
+// each ?N by name, a cost that grows with the square of their count.
 func RebindSQLite(query string) string {
 	if v, ok := rebindCache.Load(query); ok {
 		return v.(string)
@@ -25,8 +30,10 @@ func RebindSQLite(query string) string {
 	if !strings.Contains(query, "$") {
 		return query
 	}
-	var b strings.Builder
+	var b, plain strings.Builder
 	b.Grow(len(query))
+	plain.Grow(len(query))
+	inOrder, next := true, 1
 	for i := 0; i < len(query); i++ {
 		c := query[i]
 		switch {
@@ -46,6 +53,7 @@ func RebindSQLite(query string) string {
 				j = len(query) - 1
 			}
 			b.WriteString(query[i : j+1])
+			plain.WriteString(query[i : j+1])
 			i = j
 		case c == '-' && i+1 < len(query) && query[i+1] == '-':
 			j := strings.IndexByte(query[i:], '\n')
@@ -53,14 +61,30 @@ func RebindSQLite(query string) string {
 				j = len(query) - i - 1
 			}
 			b.WriteString(query[i : i+j+1])
+			plain.WriteString(query[i : i+j+1])
 			i += j
 		case c == '$' && i+1 < len(query) && query[i+1] >= '0' && query[i+1] <= '9':
+			j := i + 1
+			for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+				j++
+			}
+			if n, err := strconv.Atoi(query[i+1 : j]); err != nil || n != next {
+				inOrder = false
+			}
+			next++
 			b.WriteByte('?')
+			b.WriteString(query[i+1 : j])
+			plain.WriteByte('?')
+			i = j - 1
 		default:
 			b.WriteByte(c)
+			plain.WriteByte(c)
 		}
 	}
 	out := b.String()
+	if inOrder {
+		out = plain.String()
+	}
 	rebindCache.Store(query, out)
 	return out
 }

@@ -36,6 +36,53 @@ type Module struct {
 	// order they are listed, after the demo users exist; ctx carries the
 	// system principal. Nil when the module has no demo data.
 	Demo func(ctx context.Context, env *Env, scale int, log io.Writer) error
+	// DemoAfter names the modules, as "unit/name", whose demo data this
+	// module's demo builds on: their demos run first. Names of modules that
+	// are not in the program are ignored; otherwise demos keep the order the
+	// modules are listed in.
+	DemoAfter []string
+}
+
+// DemoOrder returns the modules in the order their demos run: the listed
+// order, except that a module comes after every module its DemoAfter names.
+// The order is stable; a cycle is broken by the listed order.
+func DemoOrder(mods []Module) []Module {
+	present := map[string]bool{}
+	for _, m := range mods {
+		present[m.Unit+"/"+m.Name] = true
+	}
+	done := map[string]bool{}
+	used := make([]bool, len(mods))
+	out := make([]Module, 0, len(mods))
+	ready := func(m Module) bool {
+		for _, d := range m.DemoAfter {
+			if present[d] && !done[d] {
+				return false
+			}
+		}
+		return true
+	}
+	for len(out) < len(mods) {
+		next := -1
+		for i, m := range mods {
+			if !used[i] && ready(m) {
+				next = i
+				break
+			}
+		}
+		if next < 0 { // a cycle: take the first one left
+			for i := range mods {
+				if !used[i] {
+					next = i
+					break
+				}
+			}
+		}
+		used[next] = true
+		done[mods[next].Unit+"/"+mods[next].Name] = true
+		out = append(out, mods[next])
+	}
+	return out
 }
 
 // Env is what a module is given to wire itself.

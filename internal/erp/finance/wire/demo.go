@@ -233,6 +233,9 @@ func demo(ctx context.Context, env *module.Env, scale int, log io.Writer) error 
 		}
 		closed++
 	}
+	if err := demoBank(ctx, l, ar); err != nil {
+		return err
+	}
 	fmt.Fprintf(log, "demo: finance: %d months of entries, %d invoices for %d customers, %d periods closed, %d extra entries\n",
 		months, invoiceCount, min(len(cs), 5), closed, extra)
 	return nil

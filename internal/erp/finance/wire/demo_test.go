@@ -40,7 +40,7 @@ func TestDemoBooks(t *testing.T) {
 		if st != http.StatusOK || !strings.Contains(body, `"status":"posted"`) {
 			t.Fatalf("invoices: %d %s", st, body)
 		}
-		// The demo's shipments wait to be invoiced; one is, at list prices.
+		// The demo's shipments wait to be invoiced; one is, at its order's prices.
 		st, body = s.Do(t, tok, "GET", "/api/v1/erp/finance/shipments?open=true", "")
 		var ships struct {
 			Items []struct {
@@ -61,6 +61,7 @@ func TestDemoBooks(t *testing.T) {
 		if st != http.StatusCreated || json.Unmarshal([]byte(body), &inv) != nil || inv.ShipmentID != sh.ID || len(inv.Lines) == 0 {
 			t.Fatalf("invoice for shipment: %d %s", st, body)
 		}
+		orderPricesOnInvoice(t, s, body)
 		if st, body = s.Do(t, tok, "POST", "/api/v1/erp/finance/invoices/"+inv.ID+"/post", ""); st != http.StatusOK {
 			t.Fatalf("post the shipment's invoice: %d %s", st, body)
 		}

@@ -12,18 +12,23 @@ import (
 
 	"github.com/loom-erp/loom/internal/erp/catalog"
 	"github.com/loom-erp/loom/internal/erp/finance"
+	"github.com/loom-erp/loom/internal/erp/finance/internal/apui"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/benchfin"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ledger"
+	"github.com/loom-erp/loom/internal/erp/finance/internal/margin"
+	"github.com/loom-erp/loom/internal/erp/finance/internal/payables"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/receivables"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/reports"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/rest"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ui"
 	"github.com/loom-erp/loom/internal/erp/partner"
+	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/bus"
 	"github.com/loom-erp/loom/internal/platform/check"
 	"github.com/loom-erp/loom/internal/platform/module"
 	"github.com/loom-erp/loom/internal/platform/outbox"
+	webui "github.com/loom-erp/loom/internal/platform/web"
 )
 
 // Module returns the finance module of the ERP unit.
@@ -32,7 +37,7 @@ func Module() module.Module {
 		Unit:       "erp",
 		Name:       finance.Module,
 		Migrations: finance.Migrations(),
-		Nav:        ui.Nav,
+		Nav:        append(append([]webui.NavItem{}, ui.Nav...), apui.Nav...),
 		Wire:       wire,
 		Demo:       demo,
 	}
@@ -64,6 +69,18 @@ func wire(ctx context.Context, env *module.Env) error {
 		}
 		return nil
 	})
+	// Invoices from shipments take the sales order's prices.
+	ar.SetOrders(func() salesorders.Orders { return salesorders.From(env.Services) })
+	// Payables open what supplier bills leave owed, in their postings.
+	ap := payables.New(l, func() payables.Suppliers {
+		if p := partner.From(env.Services); p != nil {
+			return p
+		}
+		return nil
+	}, env.Now)
+	for _, c := range payables.Checkers() {
+		check.Register(c)
+	}
 	env.Services.Provide(finance.ServiceName, l)
 	env.Services.Provide(finance.CreditServiceName, ar)
 	env.Services.Provide(partner.CreditServiceName, creditHolds{ar})
@@ -101,8 +118,16 @@ func wire(ctx context.Context, env *module.Env) error {
 		go refresh(env.Bus.Done(), ar, env)
 	}
 	rp := reports.New(l)
+	if _, _, err := wireBank(env, l, ar, ap, rp); err != nil {
+		return err
+	}
 	ui.Register(env.Router, ui.Deps{Ledger: l, Receivables: ar, Reports: rp, Page: env.Page, Log: env.Log})
 	rest.Register(env.API, l, ar, rp)
+	rest.RegisterPayables(env.API, ap)
+	rest.RegisterYearClose(env.API, l)
+	rest.RegisterFXReval(env.API, l)
+	rest.RegisterMargin(env.API, margin.New(l))
+	apui.Register(env.Router, ap, l, env.Page, env.Log)
 	return nil
 }
 

@@ -245,7 +245,7 @@ func (s *Store) status(ctx context.Context, ev bus.Envelope) error {
 	}
 	if _, err := s.db.Exec(ctx, `UPDATE crm_erp_order SET status = $2, so_number = CASE WHEN $3 = '' THEN so_number ELSE $3 END,
 		carrier = CASE WHEN $4 = '' THEN carrier ELSE $4 END, tracking_no = CASE WHEN $5 = '' THEN tracking_no ELSE $5 END,
-		amount = CASE WHEN $6 = 0 THEN amount ELSE $6 END, status_at = $7, updated_at = $7
+		amount = CASE WHEN CAST($6 AS BIGINT) = 0 THEN amount ELSE CAST($6 AS BIGINT) END, status_at = $7, updated_at = $7
 		WHERE so_id = $1 AND status_at <= $7`, d.SOID, d.Status, d.SONumber, d.Carrier, d.TrackingNo, d.Amount, at); err != nil {
 		return err
 	}

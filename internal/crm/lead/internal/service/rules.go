@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/loom-erp/loom/internal/crm/internal/listq"
 	"github.com/loom-erp/loom/internal/crm/internal/textnorm"
 	"github.com/loom-erp/loom/internal/crm/internal/valid"
 	"github.com/loom-erp/loom/internal/crm/lead"
@@ -30,6 +31,13 @@ func (s *Service) route(ctx context.Context, in *lead.Input) (string, error) {
 		if !r.Active || len(r.Members) == 0 || !matches(r, in) {
 			continue
 		}
+		if r.Kind == lead.RuleWorkload {
+			member, err := s.leastBusy(ctx, r)
+			if err != nil || member != "" {
+				return member, err
+			}
+			continue
+		}
 		// Take the next turn atomically: concurrent captures get different members.
 		for range len(r.Members) {
 			var turn int
@@ -45,10 +53,61 @@ func (s *Service) route(ctx context.Context, in *lead.Input) (string, error) {
 	return "", nil
 }
 
+// leastBusy picks the active member of a workload rule with the fewest open
+// leads; among those with as few, the next in turn. "" when no member is
+// active.
+func (s *Service) leastBusy(ctx context.Context, r lead.Rule) (string, error) {
+	// Taking the turn first also serialises concurrent captures on the rule
+	// (the row stays locked until the lead is written).
+	var turn int
+	if err := s.db.QueryRow(ctx, `UPDATE crm_lead_rule SET next_turn = next_turn + 1 WHERE id = $1 RETURNING next_turn - 1`, r.ID).Scan(&turn); err != nil {
+		return "", fmt.Errorf("lead: take turn of rule %s: %w", r.Name, err)
+	}
+	var a listq.Args
+	ph := make([]string, len(r.Members))
+	for i, m := range r.Members {
+		ph[i] = a.Add(m)
+	}
+	rows, err := s.db.Query(ctx, `SELECT owner_id, COUNT(*) FROM crm_lead WHERE status IN ('new', 'contacted', 'qualified')
+		AND owner_id IN (`+strings.Join(ph, ", ")+`) GROUP BY owner_id`, a...)
+	if err != nil {
+		return "", fmt.Errorf("lead: count open leads: %w", err)
+	}
+	open := map[string]int{}
+	for rows.Next() {
+		var owner string
+		var n int
+		if err := rows.Scan(&owner, &n); err != nil {
+			rows.Close()
+			return "", err
+		}
+		open[owner] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	best, bestN := "", 0
+	for i := range len(r.Members) {
+		m := r.Members[(turn+i)%len(r.Members)]
+		if best != "" && open[m] >= bestN {
+			continue
+		}
+		if u, err := s.dir.Get(ctx, m); err != nil || !u.Active {
+			if err != nil && !apperr.IsKind(err, apperr.KindNotFound) {
+				return "", err
+			}
+			continue
+		}
+		best, bestN = m, open[m]
+	}
+	return best, nil
+}
+
 // matches reports whether rule r takes a lead; a match lists values
 // separated by commas, any of which may fit.
 func matches(r lead.Rule, in *lead.Input) bool {
-	if r.Kind == lead.RuleAny {
+	if r.Kind == lead.RuleAny || r.Kind == lead.RuleWorkload {
 		return true
 	}
 	var field string
@@ -114,11 +173,11 @@ func (s *Service) SaveRule(ctx context.Context, r lead.Rule) (*lead.Rule, error)
 	var p valid.Problems
 	p.Text("name", &r.Name, true, 60)
 	k := string(r.Kind)
-	p.Choice("kind", &k, true, string(lead.RuleAny), string(lead.RuleRegion), string(lead.RuleIndustry), string(lead.RuleProduct))
+	p.Choice("kind", &k, true, string(lead.RuleAny), string(lead.RuleRegion), string(lead.RuleIndustry), string(lead.RuleProduct), string(lead.RuleWorkload))
 	r.Kind = lead.RuleKind(k)
 	needsMatch := r.Kind == lead.RuleRegion || r.Kind == lead.RuleIndustry || r.Kind == lead.RuleProduct
 	p.Text("match", &r.Match, needsMatch, 200)
-	if r.Kind == lead.RuleAny {
+	if r.Kind == lead.RuleAny || r.Kind == lead.RuleWorkload {
 		r.Match = ""
 	}
 	if r.Kind != lead.RuleIndustry {

@@ -87,7 +87,7 @@ func currencyOptions() []crmui.Option {
 
 func ruleKindOptions() []crmui.Option {
 	var out []crmui.Option
-	for _, k := range []lead.RuleKind{lead.RuleAny, lead.RuleRegion, lead.RuleIndustry, lead.RuleProduct} {
+	for _, k := range []lead.RuleKind{lead.RuleAny, lead.RuleRegion, lead.RuleIndustry, lead.RuleProduct, lead.RuleWorkload} {
 		out = append(out, crmui.Option{Value: string(k), Label: "crm.lead_rule.kinds." + string(k)})
 	}
 	return out

@@ -20,6 +20,7 @@ import (
 	"github.com/loom-erp/loom/internal/crm/internal/valid"
 	"github.com/loom-erp/loom/internal/crm/pipeline"
 	"github.com/loom-erp/loom/internal/crm/quote"
+	"github.com/loom-erp/loom/internal/crm/returns"
 	"github.com/loom-erp/loom/internal/crm/transfer"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/authz"
@@ -372,7 +373,9 @@ type detailView struct {
 	CanWrite  bool
 	// CanContract offers to make a contract of an accepted quote.
 	CanContract bool
-	Error       string
+	// Returns are the return authorisations of the order ERP made of it.
+	Returns []returns.RMA
+	Error   string
 }
 
 func (h *Handler) detailView(ctx context.Context, id string) (detailView, error) {
@@ -403,6 +406,14 @@ func (h *Handler) detailView(ctx context.Context, id string) (detailView, error)
 	}
 	if v.Order, v.Steps, err = h.items.OrderOfQuote(ctx, id); err != nil {
 		return v, err
+	}
+	// The returns module is wired after this one: find it when asked.
+	if rs, ok := h.kit.Env.Services.Lookup(returns.ServiceName).(returns.Service); ok && v.Order != nil && p.Can(returns.PermRead) {
+		page, err := rs.List(ctx, returns.Filter{QuoteID: id, Limit: 20})
+		if err != nil {
+			return v, err
+		}
+		v.Returns = page.Items
 	}
 	return v, nil
 }

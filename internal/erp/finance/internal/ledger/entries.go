@@ -58,6 +58,9 @@ type Entry struct {
 	PostedAt     time.Time    `json:"posted_at,omitzero"`
 	PostedBy     string       `json:"posted_by,omitempty"`
 	Lines        []Line       `json:"lines,omitempty"`
+	// DueDate is the due date a document's posting gave (finance.Posting),
+	// for the hooks that open payables; it is not stored.
+	DueDate string `json:"-"`
 }
 
 // Line is one debit or credit of an entry.

@@ -34,6 +34,8 @@ type Service struct {
 
 	periodsMu sync.Mutex
 	periods   map[string]bool // periods known to have a row
+
+	posted []PostedHook // run on every posted entry, in the posting transaction (hooks.go)
 }
 
 // New returns the ledger of d; now is the clock (time.Now if nil).

@@ -296,6 +296,9 @@ func (s *Service) checkPeriod(ctx context.Context, c *Company, date, sourceKind 
 	}
 	switch st {
 	case PeriodClosed:
+		if sourceKind == SourceYearClose { // the year-end close posts into the closed last period (yearclose.go)
+			return p.ID, nil
+		}
 		return "", invalidP("date", keyPeriodClosed, map[string]any{"Period": p.ID, "Date": date})
 	case PeriodLocked:
 		return "", invalidP("date", keyPeriodLocked, map[string]any{"Period": p.ID, "Date": date})

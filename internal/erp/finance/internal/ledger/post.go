@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/loom-erp/loom/internal/erp/finance"
+	"github.com/loom-erp/loom/internal/platform/audit"
 	"github.com/loom-erp/loom/internal/platform/db"
 	"github.com/loom-erp/loom/internal/platform/i18n"
 	"github.com/loom-erp/loom/internal/platform/money"
@@ -159,7 +160,7 @@ func (s *Service) documentEntry(ctx context.Context, c *chart, p finance.Posting
 	}
 	return &Entry{JournalID: c.defaultJournal.ID, Date: p.Date, SourceKind: p.SourceKind, SourceID: p.SourceID,
 		SourceNumber: p.SourceNumber, PartnerKind: p.PartnerKind, PartnerID: p.PartnerID, Memo: clip(memo, maxMemo),
-		Lines: lines}, nil
+		Lines: lines, DueDate: p.DueDate}, nil
 }
 
 // clip cuts s to at most n characters.
@@ -302,14 +303,23 @@ func (s *Service) finish(ctx context.Context, c *chart, es []*Entry, now int64) 
 		}
 		return strings.Compare(a.Period, b.Period)
 	})
-	for _, e := range order {
-		j := journal(e)
-		n, err := s.db.NextNumber(ctx, "fin.v."+j.Code+"."+e.Period)
+	// One block of numbers per journal and period: order keeps each series'
+	// entries together.
+	for i := 0; i < len(order); {
+		j, period := journal(order[i]), order[i].Period
+		k := i + 1
+		for k < len(order) && order[k].JournalID == j.ID && order[k].Period == period {
+			k++
+		}
+		first, err := s.db.NextNumbers(ctx, "fin.v."+j.Code+"."+period, k-i)
 		if err != nil {
 			return err
 		}
-		e.Seq = int(n)
-		e.Number = VoucherNumber(j.Prefix, e.Period, n)
+		for n, e := range order[i:k] {
+			e.Seq = int(first) + n
+			e.Number = VoucherNumber(j.Prefix, e.Period, first+int64(n))
+		}
+		i = k
 	}
 	by := actor(ctx)
 	headQuery := `SELECT seq, hash FROM fin_chain_head WHERE journal_id = $1`
@@ -325,31 +335,63 @@ func (s *Service) finish(ctx context.Context, c *chart, es []*Entry, now int64) 
 		if err := s.db.QueryRow(ctx, headQuery, j.ID).Scan(&seq, &hash); err != nil {
 			return fmt.Errorf("ledger: chain head of journal %s: %w", j.Code, err)
 		}
+		start := i
 		for ; i < len(order) && order[i].JournalID == j.ID; i++ {
 			e := order[i]
 			seq++
 			e.ChainSeq, e.PrevHash, e.PostedAt, e.PostedBy, e.Status = seq, hash, db.FromMillis(now), by, StatusPosted
 			e.Hash = entryHash(e)
 			hash = e.Hash
-			n, err := s.db.ExecAffected(ctx, `UPDATE fin_entry SET status = 'posted', number = $1, seq = $2, chain_seq = $3,
-				prev_hash = $4, hash = $5, posted_at = $6, posted_by = $7, period = $8, total = $9
-				WHERE id = $10 AND status = 'posting'`,
-				e.Number, e.Seq, e.ChainSeq, e.PrevHash, e.Hash, now, by, e.Period, e.Total, e.ID)
-			if err != nil {
+		}
+		for rest := order[start:i]; len(rest) > 0; {
+			chunk := rest[:chunkLen(len(rest), 32)]
+			rest = rest[len(chunk):]
+			if err := s.markPosted(ctx, chunk, now, by); err != nil {
 				return err
-			}
-			if n != 1 {
-				return fmt.Errorf("ledger: entry %s was not in posting state", e.ID)
 			}
 		}
 		if _, err := s.db.Exec(ctx, `UPDATE fin_chain_head SET seq = $1, hash = $2 WHERE journal_id = $3`, seq, hash, j.ID); err != nil {
 			return err
 		}
 	}
-	for _, e := range es {
-		if err := s.record(ctx, "fin.entry.posted", kindEntry, e.ID, nil, auditEntry(e)); err != nil {
-			return err
+	// Hooks (payables) record what the entries leave open, in this transaction.
+	if err := s.runPosted(ctx, es); err != nil {
+		return err
+	}
+	records := make([]audit.Entry, len(es))
+	at := s.now()
+	for i, e := range es {
+		records[i] = audit.Entry{Action: "fin.entry.posted", EntityKind: kindEntry, EntityID: e.ID, After: auditEntry(e), At: at}
+	}
+	return audit.RecordAll(ctx, s.db, records)
+}
+
+// markPosted stores the posting of entries in status 'posting' (numbers,
+// chain links, poster) in one statement.
+func (s *Service) markPosted(ctx context.Context, es []*Entry, now int64, by string) error {
+	const cols = 8
+	var q strings.Builder
+	q.WriteString(`UPDATE fin_entry SET status = 'posted', number = v.column2, seq = v.column3, chain_seq = v.column4,
+		prev_hash = v.column5, hash = v.column6, posted_at = $1, posted_by = $2, period = v.column7, total = v.column8
+		FROM (VALUES `)
+	args := make([]any, 0, 2+cols*len(es))
+	args = append(args, now, by)
+	for i, e := range es {
+		if i > 0 {
+			q.WriteByte(',')
 		}
+		b := 2 + i*cols
+		fmt.Fprintf(&q, "($%d, $%d, CAST($%d AS INTEGER), CAST($%d AS BIGINT), $%d, $%d, $%d, CAST($%d AS BIGINT))",
+			b+1, b+2, b+3, b+4, b+5, b+6, b+7, b+8)
+		args = append(args, e.ID, e.Number, e.Seq, e.ChainSeq, e.PrevHash, e.Hash, e.Period, e.Total)
+	}
+	q.WriteString(`) AS v WHERE fin_entry.id = v.column1 AND fin_entry.status = 'posting'`)
+	n, err := s.db.ExecAffected(ctx, q.String(), args...)
+	if err != nil {
+		return fmt.Errorf("ledger: mark entries posted: %w", err)
+	}
+	if n != int64(len(es)) {
+		return fmt.Errorf("ledger: %d of %d entries were not in posting state", int64(len(es))-n, len(es))
 	}
 	return nil
 }

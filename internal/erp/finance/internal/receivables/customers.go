@@ -382,6 +382,9 @@ func (s *Service) credit(ctx context.Context, c *Customer) (finance.CustomerCred
 	}
 	out := finance.CustomerCredit{CustomerID: c.ID, Currency: comp.BaseCurrency, CreditLimit: c.CreditLimit, HasLimit: c.HasLimit,
 		ARBalance: balance, Overdue: overdue}
+	if out.OpenOrders, err = s.openOrders(ctx, c.ID, comp.BaseCurrency, today); err != nil {
+		return finance.CustomerCredit{}, err
+	}
 	if c.HasLimit {
 		out.AvailableCredit, _ = c.CreditLimit.Sub(balance)
 	}

@@ -32,6 +32,7 @@ type Payment struct {
 	Method      string       `json:"method"`
 	Reference   string       `json:"reference"`
 	Memo        string       `json:"memo"`
+	ContractID  string       `json:"contract_id,omitempty"`
 	EntryID     string       `json:"entry_id"`
 	CreatedAt   time.Time    `json:"created_at"`
 	CreatedBy   string       `json:"created_by"`
@@ -71,6 +72,7 @@ type PaymentInput struct {
 	Method      string // transfer, cash, acceptance …
 	Reference   string // the bank's reference
 	Memo        string
+	ContractID  string // the CRM contract the payment is for, optional
 	Allocations []AllocationInput
 }
 
@@ -211,6 +213,9 @@ func (s *Service) ReceivePayment(ctx context.Context, in PaymentInput) (*Payment
 		if utf8.RuneCountInString(in.Memo) > 200 {
 			bad = append(bad, fe("memo", keyTooLong))
 		}
+		if in.ContractID = strings.TrimSpace(in.ContractID); len(in.ContractID) > 64 {
+			bad = append(bad, fe("contract_id", keyTooLong))
+		}
 		known, err := s.currencyKnown(ctx, in.Currency)
 		if err != nil {
 			return err
@@ -277,15 +282,15 @@ func (s *Service) ReceivePayment(ctx context.Context, in PaymentInput) (*Payment
 		}
 		neg, _ := in.Amount.Neg()
 		if _, err := s.db.Exec(ctx, `INSERT INTO fin_ar_item (id, kind, customer_id, number, currency, rate, date, due_date,
-			amount, open, contract_id) VALUES ($1, 'payment', $2, $3, $4, $5, $6, $6, $7, $7, '')`,
-			id, c.ID, number, in.Currency, in.Rate, in.Date, neg); err != nil {
+			amount, open, contract_id) VALUES ($1, 'payment', $2, $3, $4, $5, $6, $6, $7, $7, $8)`,
+			id, c.ID, number, in.Currency, in.Rate, in.Date, neg, in.ContractID); err != nil {
 			return err
 		}
 		if err := s.applyAll(ctx, id, in.Allocations, in.Date, entryID); err != nil {
 			return err
 		}
 		if err := s.record(ctx, "fin.payment.received", kindPayment, id, nil, map[string]any{"number": number, "customer_id": c.ID,
-			"date": in.Date, "currency": in.Currency, "amount": in.Amount, "allocations": in.Allocations}); err != nil {
+			"date": in.Date, "currency": in.Currency, "amount": in.Amount, "contract_id": in.ContractID, "allocations": in.Allocations}); err != nil {
 			return err
 		}
 		if err := s.emitPayment(ctx, id); err != nil {
@@ -338,6 +343,14 @@ func (s *Service) bankAccount(ctx context.Context, named, currency string) (stri
 		named = acct.ID
 	}
 	acct, err := s.ledger.Account(sys, named)
+	if isNotFound(err) {
+		// A bank account record of the bank module names its ledger account.
+		var ledgerID string
+		if qerr := s.db.QueryRow(ctx, `SELECT account_id FROM fin_bank_account WHERE id = $1 AND active = 1`, named).Scan(&ledgerID); qerr != nil {
+			return "", nil
+		}
+		acct, err = s.ledger.Account(sys, ledgerID)
+	}
 	if isNotFound(err) {
 		return "", nil
 	}
@@ -460,8 +473,12 @@ func (s *Service) emitPayment(ctx context.Context, id string) error {
 	ev := finance.PaymentReceived{PaymentID: p.ID, Number: p.Number, CustomerID: p.CustomerID, Date: p.Date, Currency: p.Currency,
 		Amount: p.Amount, Unallocated: p.Unallocated, Allocations: []finance.PaymentAllocation{}}
 	for _, a := range p.Allocations {
+		contract := a.ContractID
+		if contract == "" {
+			contract = p.ContractID
+		}
 		ev.Allocations = append(ev.Allocations, finance.PaymentAllocation{InvoiceID: a.TargetID, Number: a.TargetNumber,
-			ContractID: a.ContractID, Amount: a.Amount})
+			ContractID: contract, Amount: a.Amount})
 	}
 	_, err = outbox.Emit(ctx, s.db, finance.EventPaymentReceived, 1, id, ev)
 	return err
@@ -498,6 +515,9 @@ func (s *Service) payment(ctx context.Context, id string) (*Payment, error) {
 		return nil, err
 	}
 	if p.Allocations, err = s.allocationsOf(ctx, id); err != nil {
+		return nil, err
+	}
+	if err := s.db.QueryRow(ctx, `SELECT contract_id FROM fin_ar_item WHERE id = $1`, id).Scan(&p.ContractID); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	return p, nil

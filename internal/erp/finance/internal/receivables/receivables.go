@@ -18,6 +18,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/catalog"
 	"github.com/loom-erp/loom/internal/erp/finance"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ledger"
+	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/audit"
 	"github.com/loom-erp/loom/internal/platform/authz"
@@ -37,6 +38,7 @@ type Service struct {
 	ledger *ledger.Service
 	items  func() Items
 	dir    func() Directory
+	orders func() salesorders.Orders // orders.go: sales order prices and open orders
 	now    func() time.Time
 }
 

@@ -296,6 +296,9 @@ func (s *Service) InvoiceForShipment(ctx context.Context, id string) (InvoiceInp
 		}
 		in.Lines = append(in.Lines, li)
 	}
+	if err := s.orderPrices(ctx, &in, sh.Lines); err != nil {
+		return InvoiceInput{}, err
+	}
 	return in, nil
 }
 

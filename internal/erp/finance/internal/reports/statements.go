@@ -87,6 +87,15 @@ func (s *Service) IncomeStatement(ctx context.Context, from, to string) (*Income
 			}
 		}
 		period, ytd := map[string]int64{}, map[string]int64{}
+		// The year-end closing entries (结转损益) do not count as the year's movement.
+		closeP, err := s.closingNets(ctx, from, to)
+		if err != nil {
+			return err
+		}
+		closeY, err := s.closingNets(ctx, yearStart, to)
+		if err != nil {
+			return err
+		}
 		members := map[string][]string{}
 		for _, a := range as {
 			if a.Type != coa.Revenue && a.Type != coa.Expense || a.HasChildren {
@@ -97,8 +106,8 @@ func (s *Service) IncomeStatement(ctx context.Context, from, to string) (*Income
 			if a.Type == coa.Revenue {
 				sign = -1
 			}
-			p := cum[to][a.ID].net() - cum[dayBefore(from)][a.ID].net()
-			y := cum[to][a.ID].net() - cum[dayBefore(yearStart)][a.ID].net()
+			p := cum[to][a.ID].net() - cum[dayBefore(from)][a.ID].net() - closeP[a.ID]
+			y := cum[to][a.ID].net() - cum[dayBefore(yearStart)][a.ID].net() - closeY[a.ID]
 			if p != 0 || y != 0 {
 				members[g] = append(members[g], a.Code)
 			}

@@ -164,6 +164,7 @@ type FinPayment struct {
 	Method      string          `json:"method"`
 	Reference   string          `json:"reference"`
 	Memo        string          `json:"memo"`
+	ContractID  string          `json:"contract_id,omitempty" doc:"The CRM contract the payment is for."`
 	EntryID     string          `json:"entry_id"`
 	Allocations []FinAllocation `json:"allocations" nullable:"false"`
 }
@@ -188,6 +189,7 @@ type FinPaymentInput struct {
 	Method      string               `json:"method,omitempty" enum:"transfer,cash,acceptance,check,misc"`
 	Reference   string               `json:"reference,omitempty" maxLength:"64"`
 	Memo        string               `json:"memo,omitempty" maxLength:"200"`
+	ContractID  string               `json:"contract_id,omitempty" maxLength:"64" doc:"The CRM contract the payment is for."`
 	Allocations []FinAllocationInput `json:"allocations,omitempty"`
 }
 
@@ -513,7 +515,7 @@ func (x arh) exportInvoices(ctx context.Context, in *struct {
 func paymentJSON(p *receivables.Payment) FinPayment {
 	out := FinPayment{ID: p.ID, Number: p.Number, CustomerID: p.CustomerID, Date: p.Date, Currency: p.Currency, Amount: p.Amount,
 		Unallocated: p.Unallocated, BankAccount: p.BankAccount, Method: p.Method, Reference: p.Reference, Memo: p.Memo, EntryID: p.EntryID,
-		Allocations: []FinAllocation{}}
+		ContractID: p.ContractID, Allocations: []FinAllocation{}}
 	for _, a := range p.Allocations {
 		out.Allocations = append(out.Allocations, allocationJSON(a))
 	}
@@ -562,7 +564,7 @@ func (x arh) receivePayment(ctx context.Context, in *struct{ Body FinPaymentInpu
 	var d decimals
 	b := in.Body
 	pin := receivables.PaymentInput{CustomerID: b.CustomerID, Date: b.Date, Currency: b.Currency, Amount: d.amount("amount", b.Amount),
-		BankAccount: b.BankAccount, Method: b.Method, Reference: b.Reference, Memo: b.Memo, Allocations: allocationsIn(&d, b.Allocations)}
+		BankAccount: b.BankAccount, Method: b.Method, Reference: b.Reference, Memo: b.Memo, ContractID: b.ContractID, Allocations: allocationsIn(&d, b.Allocations)}
 	if err := d.err(); err != nil {
 		return nil, err
 	}

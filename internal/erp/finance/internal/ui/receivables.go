@@ -559,7 +559,7 @@ type paymentForm struct {
 
 // paymentRow is the payment form as typed.
 type paymentRow struct {
-	Date, Currency, Amount, BankAccount, Method, Reference, Memo string
+	Date, Currency, Amount, BankAccount, Method, Reference, Memo, ContractID string
 }
 
 func (h *handler) paymentNew(w http.ResponseWriter, r *http.Request) {
@@ -616,10 +616,10 @@ func (h *handler) paymentCreate(w http.ResponseWriter, r *http.Request) {
 	f := newForm(r.PostForm)
 	customer := f.text("customer_id")
 	pf := paymentForm{In: paymentRow{Date: f.text("date"), Currency: f.text("currency"), Amount: f.text("amount"),
-		BankAccount: f.text("bank_account"), Method: f.text("method"), Reference: f.text("reference"), Memo: f.text("memo")},
-		Alloc: map[string]string{}}
+		BankAccount: f.text("bank_account"), Method: f.text("method"), Reference: f.text("reference"), Memo: f.text("memo"),
+		ContractID: f.text("contract_id")}, Alloc: map[string]string{}}
 	in := receivables.PaymentInput{CustomerID: customer, Date: pf.In.Date, Currency: pf.In.Currency, Amount: f.amount("amount", "amount"),
-		BankAccount: pf.In.BankAccount, Method: pf.In.Method, Reference: pf.In.Reference, Memo: pf.In.Memo}
+		BankAccount: pf.In.BankAccount, Method: pf.In.Method, Reference: pf.In.Reference, Memo: pf.In.Memo, ContractID: pf.In.ContractID}
 	// Allocation rows come as alloc[<invoice id>]; the service names them allocations[n].
 	var ids []string
 	for k := range r.PostForm {
@@ -649,7 +649,7 @@ func (h *handler) paymentCreate(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		pf.Errors = allocErrors(errs(e), ids).only("customer_id", "date", "currency", "amount", "bank_account", "method", "reference", "memo", "alloc", "allocations")
+		pf.Errors = allocErrors(errs(e), ids).only("customer_id", "date", "currency", "amount", "bank_account", "method", "reference", "memo", "contract_id", "alloc", "allocations")
 		h.showPaymentForm(w, r, status, customer, pf)
 		return
 	}

@@ -34,6 +34,15 @@ func (s *Service) Doc(ctx context.Context, id string) (domain.InventoryDoc, erro
 	return s.doc(ctx, id, canSeeCost(ctx))
 }
 
+// LookupDoc is Doc with costs and without a permission check, for other
+// modules (a customer return takes the cost its goods shipped at).
+func (s *Service) LookupDoc(ctx context.Context, id string) (domain.InventoryDoc, error) {
+	if !db.ValidID(id) {
+		return domain.InventoryDoc{}, apperr.NotFound("stock document", id)
+	}
+	return s.doc(ctx, id, true)
+}
+
 func (s *Service) doc(ctx context.Context, id string, showCost bool) (domain.InventoryDoc, error) {
 	var (
 		d  domain.InventoryDoc
@@ -284,7 +293,7 @@ func (s *Service) LookupBalances(ctx context.Context, f domain.StockFilter) ([]d
 		return fmt.Sprintf("$%d", len(args))
 	}
 	for _, c := range []struct{ col, v string }{{"b.item_id", f.ItemID}, {"b.warehouse_id", f.WarehouseID},
-		{"b.location_id", f.LocationID}, {"b.lot_id", f.LotID}} {
+		{"b.location_id", f.LocationID}, {"b.lot_id", f.LotID}, {"l.type", string(f.LocationType)}} {
 		if c.v != "" {
 			where = append(where, c.col+" = "+arg(c.v))
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/catalog/erpkit"
 	"github.com/loom-erp/loom/internal/erp/finance"
 	"github.com/loom-erp/loom/internal/erp/inventory/internal/domain"
+	"github.com/loom-erp/loom/internal/erp/partner"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/audit"
 	"github.com/loom-erp/loom/internal/platform/db"
@@ -37,6 +38,11 @@ type Service struct {
 	Poster func() finance.Poster
 	// Currency is the currency stock is valued in.
 	Currency string
+	// Partners returns the partner module's Partners (names of suppliers
+	// and customers on traceability screens), or nil.
+	Partners func() partner.Partners
+	// Shipments returns the sales module's ShipmentDetails, or nil.
+	Shipments func() domain.ShipmentDetails
 }
 
 func (s *Service) now() time.Time {

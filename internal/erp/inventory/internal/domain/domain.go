@@ -312,5 +312,6 @@ type MoveFilter struct {
 type StockFilter struct {
 	Query                                  string // item code or name
 	ItemID, WarehouseID, LocationID, LotID string
-	All                                    bool // include rows with nothing on hand
+	LocationType                           LocationType // only locations of this type
+	All                                    bool         // include rows with nothing on hand
 }

@@ -25,6 +25,11 @@ const (
 	PermValue authz.Permission = "erp.stock.value"
 	// PermWarehouse lets a user set up warehouses and locations.
 	PermWarehouse authz.Permission = "erp.warehouse.manage"
+	// PermRelease lets a user release goods from quarantine after inspection.
+	PermRelease authz.Permission = "erp.stock.release"
+	// PermCountApprove lets a user approve a stock count whose variance is
+	// above the threshold, and set the threshold.
+	PermCountApprove authz.Permission = "erp.stock.count.approve"
 )
 
 func init() {
@@ -38,6 +43,8 @@ func init() {
 		authz.Definition{Name: PermAdjust, Module: Module, Roles: []string{identity.RoleWarehouseClerk}},
 		authz.Definition{Name: PermValue, Module: Module, Roles: []string{identity.RoleAccountant, identity.RoleFinanceManager}},
 		authz.Definition{Name: PermWarehouse, Module: Module, Roles: []string{identity.RoleWarehouseClerk}},
+		authz.Definition{Name: PermRelease, Module: Module, Roles: []string{identity.RoleWarehouseClerk, identity.RoleQualityInspector}},
+		authz.Definition{Name: PermCountApprove, Module: Module, Roles: []string{identity.RoleFinanceManager}},
 	)
 	outbox.MustRegister(outbox.EventType{
 		Type:    EventAvailabilityChanged,

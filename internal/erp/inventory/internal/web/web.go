@@ -42,6 +42,9 @@ func Register(env *module.Env, svc *core.Service) {
 	rt.HandleFunc("GET /erp/locations/{id}/edit", domain.PermWarehouse, h.locationEdit)
 	rt.HandleFunc("POST /erp/locations/{id}", domain.PermWarehouse, h.locationUpdate)
 	h.operations(env)
+	h.countOperations(env)
+	h.countRoutes(env)
+	h.traceRoutes(env)
 }
 
 // operation is one of the clerk's stock documents and its screen.

@@ -356,6 +356,25 @@ func (s *Service) Suppliers(ctx context.Context, query string) ([]domain.Partner
 	return out, rows.Err()
 }
 
+// ActiveSuppliers returns up to limit active suppliers by name, without
+// checking permissions, for another module's form to choose from.
+func (s *Service) ActiveSuppliers(ctx context.Context, limit int) ([]domain.PartnerSupplier, error) {
+	rows, err := s.DB.Query(ctx, `SELECT `+supplierCols+` FROM par_supplier WHERE status = 'active' ORDER BY name, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("partner: list suppliers: %w", err)
+	}
+	defer rows.Close()
+	out := []domain.PartnerSupplier{}
+	for rows.Next() {
+		p, err := scanSupplier(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Supplier returns one supplier.
 func (s *Service) Supplier(ctx context.Context, id string) (domain.PartnerSupplier, error) {
 	if _, err := erpkit.Require(ctx, domain.PermRead); err != nil {

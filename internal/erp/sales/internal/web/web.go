@@ -50,6 +50,7 @@ func Register(env *module.Env, svc *core.Service) {
 	rt.HandleFunc("POST /erp/sales/shipments/{id}/picks/{pick}/remove", ship, h.pickRemove)
 	rt.HandleFunc("POST /erp/sales/shipments/{id}/ship", ship, h.pickShip)
 	h.operations(env)
+	h.returnRoutes(env)
 }
 
 func can(r *http.Request, perm authz.Permission) bool {
