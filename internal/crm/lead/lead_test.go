@@ -3,6 +3,7 @@ package lead_test
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -351,6 +352,90 @@ func TestWorkloadRule(t *testing.T) {
 		// C (0 open) → B or C tie at 1, B first in turn → C (1 vs 2) → all at 2, A in turn.
 		if got := strings.Join(owners, ","); got != "何军,赵敏,何军,李雷" {
 			t.Errorf("owners %s", got)
+		}
+	})
+}
+
+// TestCaptureAnswersAsStored checks that the lead Create answers with, built
+// from what it wrote, is the lead a later read returns: owner chosen by a
+// rule, named, or the caller; with a campaign and a budget.
+func TestCaptureAnswersAsStored(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		e := crmtest.Start(t, cfg)
+		s := svc(e)
+		mgr := crmtest.Ctx(crmtest.Manager)
+		c, err := s.SaveCampaign(mgr, lead.Campaign{Code: "expo-2027", Name: "2027 压铸展", Source: "expo", Active: true, Title: "洽谈"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveRule(mgr, lead.Rule{Seq: 1, Name: "其余", Kind: lead.RuleAny, Members: []string{crmtest.RepB.UserID}, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			p    *authz.Principal
+			in   lead.Input
+			want string
+		}{
+			{crmtest.Manager, lead.Input{Company: "规则分配", Mobile: "13800000001", Region: "浙江", CampaignID: c.ID, Budget: money.MustAmount("12345.67")}, crmtest.RepB.UserID},
+			{crmtest.Manager, lead.Input{Company: "指定负责人", Email: "a@b.example.cn", OwnerID: crmtest.RepA.UserID, Currency: "usd"}, crmtest.RepA.UserID},
+			{crmtest.RepC, lead.Input{ContactName: "自己的", Phone: "0571-88889999", Notes: "备注"}, crmtest.RepC.UserID},
+		}
+		for _, tc := range cases {
+			got, err := s.Create(crmtest.Ctx(tc.p), tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.OwnerID != tc.want || got.OwnerName == "" {
+				t.Errorf("%s: owner %q %q, want %s", tc.in.Company+tc.in.ContactName, got.OwnerID, got.OwnerName, tc.want)
+			}
+			read, err := s.Get(crmtest.Ctx(tc.p), got.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, read) {
+				t.Errorf("created %+v\nread    %+v", got, read)
+			}
+		}
+	})
+}
+
+// TestRuleChangesReachCapture checks that captures follow a rule change at
+// once, though they keep the rules between captures.
+func TestRuleChangesReachCapture(t *testing.T) {
+	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
+		e := crmtest.Start(t, cfg)
+		s := svc(e)
+		mgr := crmtest.Ctx(crmtest.Manager)
+		owner := func() string {
+			t.Helper()
+			l, err := s.Create(mgr, lead.Input{Company: "规则变更", Mobile: "13800000002"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return l.OwnerID
+		}
+		if got := owner(); got != "" {
+			t.Fatalf("no rule yet: owner %q", got)
+		}
+		r, err := s.SaveRule(mgr, lead.Rule{Seq: 1, Name: "全部", Kind: lead.RuleAny, Members: []string{crmtest.RepB.UserID}, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := owner(); got != crmtest.RepB.UserID {
+			t.Errorf("after the rule: owner %q", got)
+		}
+		r.Members = []string{crmtest.RepA.UserID}
+		if _, err := s.SaveRule(mgr, *r); err != nil {
+			t.Fatal(err)
+		}
+		if got := owner(); got != crmtest.RepA.UserID {
+			t.Errorf("after the change: owner %q", got)
+		}
+		if err := s.DeleteRule(mgr, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := owner(); got != "" {
+			t.Errorf("after the delete: owner %q", got)
 		}
 	})
 }

@@ -335,6 +335,7 @@ func TestInventory(t *testing.T) {
 		s := apptest.Start(t, cfg.Engine, apptest.Options{})
 		t.Run("documents", func(t *testing.T) { stockDocuments(t, newWorld(t, s)) })
 		t.Run("valuation", func(t *testing.T) { valuation(t, newWorld(t, s)) })
+		t.Run("back-dating over many moves", func(t *testing.T) { backdateMany(t, newWorld(t, s)) })
 		t.Run("screens", func(t *testing.T) { warehouseScreens(t, newWorld(t, s)) })
 		t.Run("counts", func(t *testing.T) { stockCounts(t, newWorld(t, s)) })
 		t.Run("quarantine", func(t *testing.T) { quarantineRelease(t, newWorld(t, s)) })

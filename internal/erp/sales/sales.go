@@ -29,6 +29,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/sales/internal/domain"
 	"github.com/loom-erp/loom/internal/erp/sales/internal/web"
 	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
+	"github.com/loom-erp/loom/internal/erp/sales/salesreturns"
 	"github.com/loom-erp/loom/internal/platform/i18n"
 	"github.com/loom-erp/loom/internal/platform/module"
 	webui "github.com/loom-erp/loom/internal/platform/web"
@@ -138,7 +139,8 @@ func Module() module.Module {
 			svc := &core.Service{DB: env.DB, Now: env.Now, Catalog: cat, Stock: stock, Partners: partners,
 				Credit: func() partner.CreditHolds { return partner.CreditHoldsFrom(env.Services) }}
 			env.Services.Provide(serviceName, svc)
-			env.Services.Provide(salesorders.ServiceName, orders{svc}) // orders.go: finance reads order prices
+			env.Services.Provide(salesorders.ServiceName, orders{svc})   // orders.go: finance reads order prices
+			env.Services.Provide(salesreturns.ServiceName, returns{svc}) // returns_contract.go: finance credits returns
 			env.Services.Provide(inventory.ShipmentDetailsName, core.ShipmentDetails{S: svc})
 			web.Register(env, svc)
 			if err := env.Bus.Subscribe("erp-sales-return-authorizations", env.DB, []string{domain.EventReturnAuthorized}, svc.ApplyReturnAuthorized); err != nil {

@@ -136,6 +136,11 @@ func sqliteDSN(path string, readOnly bool) string {
 	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(ON)", "cache_size(-16000)"}
 	if readOnly {
 		pragmas = append(pragmas, "query_only(1)")
+	} else {
+		// The writer runs every job of a commit group in a savepoint; keep
+		// their statement journals in memory rather than in a temporary file
+		// written page by page (durability is the WAL's, not theirs).
+		pragmas = append(pragmas, "temp_store(MEMORY)")
 	}
 	for _, p := range pragmas {
 		q.Add("_pragma", p)

@@ -23,6 +23,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ui"
 	"github.com/loom-erp/loom/internal/erp/partner"
 	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
+	"github.com/loom-erp/loom/internal/erp/sales/salesreturns"
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/bus"
 	"github.com/loom-erp/loom/internal/platform/check"
@@ -49,6 +50,7 @@ func init() { benchfin.Register() }
 const (
 	consumerCustomers = "erp-finance-customers"
 	consumerShipments = "erp-finance-shipments"
+	consumerOrders    = "erp-finance-order-credit"
 )
 
 func wire(ctx context.Context, env *module.Env) error {
@@ -71,6 +73,8 @@ func wire(ctx context.Context, env *module.Env) error {
 	})
 	// Invoices from shipments take the sales order's prices.
 	ar.SetOrders(func() salesorders.Orders { return salesorders.From(env.Services) })
+	// Received customer returns are credited against their shipment's invoice.
+	ar.SetReturns(func() salesreturns.Returns { return salesreturns.From(env.Services) })
 	// Payables open what supplier bills leave owed, in their postings.
 	ap := payables.New(l, func() payables.Suppliers {
 		if p := partner.From(env.Services); p != nil {
@@ -109,6 +113,22 @@ func wire(ctx context.Context, env *module.Env) error {
 				return fmt.Errorf("finance: %s %s: %w", ev.Type, ev.ID, err)
 			}
 			return ar.ApplyShipment(authz.WithPrincipal(ctx, authz.System()), sh)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// An order confirmed, shipped, closed or cancelled changes what the
+	// customer's open orders are worth, so its credit position.
+	if _, ok := outbox.Lookup(receivables.EventOrderStatusChanged, 0); ok && env.Bus != nil {
+		err := env.Bus.Subscribe(consumerOrders, env.DB, []string{receivables.EventOrderStatusChanged}, func(ctx context.Context, ev bus.Envelope) error {
+			var o struct {
+				SOID string `json:"so_id"`
+			}
+			if err := json.Unmarshal(ev.Data, &o); err != nil {
+				return fmt.Errorf("finance: %s %s: %w", ev.Type, ev.ID, err)
+			}
+			return ar.OrderChanged(authz.WithPrincipal(ctx, authz.System()), o.SOID)
 		})
 		if err != nil {
 			return err

@@ -173,9 +173,14 @@ func (s *Service) Submit(ctx context.Context, code string, f lead.FormInput) (*l
 	if err := probs.Err(); err != nil {
 		return nil, err
 	}
+	// Read the assignment rules before the transaction, where they may be cached.
+	if _, err := s.routeRules(sys); err != nil {
+		return nil, err
+	}
+	keys := keysOf(&in)
 	var out *lead.Lead
 	err = s.db.InTx(sys, func(ctx context.Context) error {
-		l, err := s.insert(ctx, in, "")
+		l, err := s.insert(ctx, in, "", keys)
 		out = l
 		return err
 	})

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/loom-erp/loom/internal/crm/directory"
 	"github.com/loom-erp/loom/internal/crm/internal/listq"
 	"github.com/loom-erp/loom/internal/crm/internal/textnorm"
 	"github.com/loom-erp/loom/internal/crm/internal/valid"
@@ -21,11 +24,13 @@ const (
 )
 
 // route picks the owner of a new lead from the first active rule that
-// matches it, taking its members in turn; "" when no rule matches.
-func (s *Service) route(ctx context.Context, in *lead.Input) (string, error) {
-	rules, err := s.rules(ctx)
+// matches it, taking its members in turn; nil when no rule matches. The
+// owner comes back as the directory read it, so that the caller need not
+// read it again.
+func (s *Service) route(ctx context.Context, in *lead.Input) (*directory.User, error) {
+	rules, err := s.routeRules(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	for _, r := range rules {
 		if !r.Active || len(r.Members) == 0 || !matches(r, in) {
@@ -33,7 +38,7 @@ func (s *Service) route(ctx context.Context, in *lead.Input) (string, error) {
 		}
 		if r.Kind == lead.RuleWorkload {
 			member, err := s.leastBusy(ctx, r)
-			if err != nil || member != "" {
+			if err != nil || member != nil {
 				return member, err
 			}
 			continue
@@ -41,27 +46,35 @@ func (s *Service) route(ctx context.Context, in *lead.Input) (string, error) {
 		// Take the next turn atomically: concurrent captures get different members.
 		for range len(r.Members) {
 			var turn int
-			if err := s.db.QueryRow(ctx, `UPDATE crm_lead_rule SET next_turn = next_turn + 1 WHERE id = $1 RETURNING next_turn - 1`, r.ID).Scan(&turn); err != nil {
-				return "", fmt.Errorf("lead: take turn of rule %s: %w", r.Name, err)
+			err := s.db.QueryRow(ctx, `UPDATE crm_lead_rule SET next_turn = next_turn + 1 WHERE id = $1 RETURNING next_turn - 1`, r.ID).Scan(&turn)
+			if isNoRows(err) {
+				break // deleted since the rules were read
+			}
+			if err != nil {
+				return nil, fmt.Errorf("lead: take turn of rule %s: %w", r.Name, err)
 			}
 			member := r.Members[turn%len(r.Members)]
 			if u, err := s.dir.Get(ctx, member); err == nil && u.Active {
-				return member, nil
+				return u, nil
 			}
 		}
 	}
-	return "", nil
+	return nil, nil
 }
 
 // leastBusy picks the active member of a workload rule with the fewest open
-// leads; among those with as few, the next in turn. "" when no member is
+// leads; among those with as few, the next in turn. nil when no member is
 // active.
-func (s *Service) leastBusy(ctx context.Context, r lead.Rule) (string, error) {
+func (s *Service) leastBusy(ctx context.Context, r lead.Rule) (*directory.User, error) {
 	// Taking the turn first also serialises concurrent captures on the rule
 	// (the row stays locked until the lead is written).
 	var turn int
-	if err := s.db.QueryRow(ctx, `UPDATE crm_lead_rule SET next_turn = next_turn + 1 WHERE id = $1 RETURNING next_turn - 1`, r.ID).Scan(&turn); err != nil {
-		return "", fmt.Errorf("lead: take turn of rule %s: %w", r.Name, err)
+	err := s.db.QueryRow(ctx, `UPDATE crm_lead_rule SET next_turn = next_turn + 1 WHERE id = $1 RETURNING next_turn - 1`, r.ID).Scan(&turn)
+	if isNoRows(err) {
+		return nil, nil // deleted since the rules were read
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lead: take turn of rule %s: %w", r.Name, err)
 	}
 	var a listq.Args
 	ph := make([]string, len(r.Members))
@@ -71,7 +84,7 @@ func (s *Service) leastBusy(ctx context.Context, r lead.Rule) (string, error) {
 	rows, err := s.db.Query(ctx, `SELECT owner_id, COUNT(*) FROM crm_lead WHERE status IN ('new', 'contacted', 'qualified')
 		AND owner_id IN (`+strings.Join(ph, ", ")+`) GROUP BY owner_id`, a...)
 	if err != nil {
-		return "", fmt.Errorf("lead: count open leads: %w", err)
+		return nil, fmt.Errorf("lead: count open leads: %w", err)
 	}
 	open := map[string]int{}
 	for rows.Next() {
@@ -79,27 +92,29 @@ func (s *Service) leastBusy(ctx context.Context, r lead.Rule) (string, error) {
 		var n int
 		if err := rows.Scan(&owner, &n); err != nil {
 			rows.Close()
-			return "", err
+			return nil, err
 		}
 		open[owner] = n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return "", err
+		return nil, err
 	}
-	best, bestN := "", 0
+	var best *directory.User
+	bestN := 0
 	for i := range len(r.Members) {
 		m := r.Members[(turn+i)%len(r.Members)]
-		if best != "" && open[m] >= bestN {
+		if best != nil && open[m] >= bestN {
 			continue
 		}
-		if u, err := s.dir.Get(ctx, m); err != nil || !u.Active {
+		u, err := s.dir.Get(ctx, m)
+		if err != nil || !u.Active {
 			if err != nil && !apperr.IsKind(err, apperr.KindNotFound) {
-				return "", err
+				return nil, err
 			}
 			continue
 		}
-		best, bestN = m, open[m]
+		best, bestN = u, open[m]
 	}
 	return best, nil
 }
@@ -132,6 +147,60 @@ func matches(r lead.Rule, in *lead.Input) bool {
 		}
 	}
 	return false
+}
+
+// rulesTTL bounds how long a capture may go by rules another process has
+// changed since; changes made through this process are seen at once.
+const rulesTTL = 2 * time.Second
+
+// ruleCache keeps the assignment rules between captures, so that a capture
+// does not read and sort them again: they change seldom, and a capture only
+// takes the turn of the rule it picks (next_turn is never cached).
+type ruleCache struct {
+	mu    sync.Mutex
+	gen   uint64 // moved on by every change, so that a read begun before it is not kept
+	rules []lead.Rule
+	until time.Time
+}
+
+// routeRules returns the rules for routing a capture: the cached ones while
+// they are fresh, else read again. A read made inside a write transaction is
+// not kept, because it may see rule changes of that transaction that will
+// not commit; Create reads them before its transaction to fill the cache.
+func (s *Service) routeRules(ctx context.Context) ([]lead.Rule, error) {
+	c := &s.ruleCache
+	c.mu.Lock()
+	if c.rules != nil && time.Now().Before(c.until) {
+		rs := c.rules
+		c.mu.Unlock()
+		return rs, nil
+	}
+	gen := c.gen
+	c.mu.Unlock()
+	rs, err := s.rules(ctx)
+	if err != nil || s.db.InTxNow(ctx) {
+		return rs, err
+	}
+	c.mu.Lock()
+	if c.gen == gen {
+		c.rules, c.until = rs, time.Now().Add(rulesTTL)
+	}
+	c.mu.Unlock()
+	return rs, nil
+}
+
+// rulesChanged drops the cached rules now and again when the transaction in
+// ctx commits.
+func (s *Service) rulesChanged(ctx context.Context) {
+	forget := func() {
+		c := &s.ruleCache
+		c.mu.Lock()
+		c.gen++
+		c.rules = nil
+		c.mu.Unlock()
+	}
+	forget()
+	s.db.AfterCommit(ctx, forget)
 }
 
 func (s *Service) rules(ctx context.Context) ([]lead.Rule, error) {
@@ -214,6 +283,7 @@ func (s *Service) SaveRule(ctx context.Context, r lead.Rule) (*lead.Rule, error)
 		return nil, err
 	}
 	err := s.db.InTx(ctx, func(ctx context.Context) error {
+		s.rulesChanged(ctx)
 		now := db.Millis(s.now())
 		active := 0
 		if r.Active {
@@ -249,6 +319,7 @@ func (s *Service) DeleteRule(ctx context.Context, id string) error {
 		return err
 	}
 	return s.db.InTx(ctx, func(ctx context.Context) error {
+		s.rulesChanged(ctx)
 		n, err := s.db.ExecAffected(ctx, `DELETE FROM crm_lead_rule WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("lead: delete rule: %w", err)

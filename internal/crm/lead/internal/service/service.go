@@ -46,6 +46,7 @@ type Service struct {
 	// pipeline module is not wired.
 	pipelines pipeline.Service
 	now       func() time.Time
+	ruleCache ruleCache
 }
 
 // New returns the service.
@@ -104,8 +105,29 @@ func check(in *lead.Input) valid.Problems {
 }
 
 func searchText(number string, in *lead.Input) string {
-	return textnorm.Fold(strings.Join([]string{number, in.Company, in.ContactName, textnorm.Initials(in.Company),
-		textnorm.Initials(in.ContactName), textnorm.Phone(in.Mobile), textnorm.Email(in.Email)}, " "))
+	return withNumber(number, keysOf(in).search)
+}
+
+// leadKeys are the normalised forms a lead is stored with: its search text
+// without the number, and the keys duplicates are looked up by. Create
+// works them out before its transaction, so that the writer does not.
+type leadKeys struct{ search, company, mobile, email string }
+
+func keysOf(in *lead.Input) leadKeys {
+	return leadKeys{
+		search: textnorm.Fold(strings.Join([]string{in.Company, in.ContactName, textnorm.Initials(in.Company),
+			textnorm.Initials(in.ContactName), textnorm.Phone(in.Mobile), textnorm.Email(in.Email)}, " ")),
+		company: textnorm.CompanyKey(in.Company), mobile: textnorm.Phone(in.Mobile), email: textnorm.Email(in.Email),
+	}
+}
+
+// withNumber puts a lead's number before its folded search text, as
+// textnorm.Fold of the two joined would.
+func withNumber(number, search string) string {
+	if search == "" {
+		return textnorm.Fold(number)
+	}
+	return textnorm.Fold(number) + " " + search
 }
 
 // Create captures a lead.
@@ -131,9 +153,16 @@ func (s *Service) Create(ctx context.Context, in lead.Input) (*lead.Lead, error)
 	if owner == "" && !p.System && !p.Can(lead.PermAssign) {
 		owner = p.UserID
 	}
+	if owner == "" {
+		// Read the assignment rules before the transaction, where they may be cached.
+		if _, err := s.routeRules(ctx); err != nil {
+			return nil, err
+		}
+	}
+	keys := keysOf(&in)
 	var out *lead.Lead
 	err = s.db.InTx(ctx, func(ctx context.Context) error {
-		l, err := s.insert(ctx, in, owner)
+		l, err := s.insert(ctx, in, owner, keys)
 		out = l
 		return err
 	})
@@ -154,24 +183,39 @@ func (s *Service) activeUser(ctx context.Context, id string) error {
 }
 
 // insert writes a new lead inside the caller's transaction; an empty owner
-// is taken from the assignment rules.
-func (s *Service) insert(ctx context.Context, in lead.Input, owner string) (*lead.Lead, error) {
+// is taken from the assignment rules; keys are keysOf(&in). The lead it
+// returns is built from what was written rather than read back: the
+// campaign's name comes with the campaign check and the owner's name with the
+// one read of the owner, which also decides whether the owner is told.
+func (s *Service) insert(ctx context.Context, in lead.Input, owner string, keys leadKeys) (*lead.Lead, error) {
+	campaignName := ""
 	if in.CampaignID != "" {
-		var n int
-		if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM crm_campaign WHERE id = $1`, in.CampaignID).Scan(&n); err != nil {
-			return nil, fmt.Errorf("lead: check campaign: %w", err)
-		}
-		if n == 0 {
+		err := s.db.QueryRow(ctx, `SELECT name FROM crm_campaign WHERE id = $1`, in.CampaignID).Scan(&campaignName)
+		if isNoRows(err) {
 			return nil, apperr.Invalid("campaign_id", keyCampaignUnknown, "There is no such campaign")
 		}
+		if err != nil {
+			return nil, fmt.Errorf("lead: check campaign: %w", err)
+		}
 	}
+	var who *directory.User
 	byRule := false
 	if owner == "" {
-		var err error
-		if owner, err = s.route(ctx, &in); err != nil {
+		u, err := s.route(ctx, &in)
+		if err != nil {
 			return nil, err
 		}
-		byRule = owner != ""
+		if u != nil {
+			owner, who, byRule = u.ID, u, true
+		}
+	} else {
+		u, err := s.dir.Get(ctx, owner)
+		switch {
+		case err == nil:
+			who = u
+		case !apperr.IsKind(err, apperr.KindNotFound):
+			return nil, err
+		}
 	}
 	now := s.now()
 	number, err := s.db.NextDocNumber(ctx, "LD", now)
@@ -184,20 +228,24 @@ func (s *Service) insert(ctx context.Context, in lead.Input, owner string) (*lea
 		opportunity_id, merged_into, search, company_key, mobile_key, email_key, version, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'new', '', $17, '', '', '', '', $18, $19, $20, $21, 1, $22, $22)`,
 		id, number, in.Company, in.ContactName, in.Title, in.Mobile, in.Phone, in.Email, in.Region, in.Industry, in.Source,
-		nullable(in.CampaignID), in.ProductInterest, in.Budget, in.Currency, in.Notes, owner, searchText(number, &in),
-		textnorm.CompanyKey(in.Company), textnorm.Phone(in.Mobile), textnorm.Email(in.Email), db.Millis(now))
+		nullable(in.CampaignID), in.ProductInterest, in.Budget, in.Currency, in.Notes, owner, withNumber(number, keys.search),
+		keys.company, keys.mobile, keys.email, db.Millis(now))
 	if err != nil {
 		return nil, fmt.Errorf("lead: create: %w", err)
 	}
-	l, err := s.load(ctx, id)
-	if err != nil {
-		return nil, err
+	at := db.FromMillis(db.Millis(now))
+	l := &lead.Lead{ID: id, Number: number, Company: in.Company, ContactName: in.ContactName, Title: in.Title, Mobile: in.Mobile,
+		Phone: in.Phone, Email: in.Email, Region: in.Region, Industry: in.Industry, Source: in.Source, CampaignID: in.CampaignID,
+		CampaignName: campaignName, ProductInterest: in.ProductInterest, Budget: in.Budget, Currency: in.Currency, Notes: in.Notes,
+		Status: lead.StatusNew, OwnerID: owner, Version: 1, CreatedAt: at, UpdatedAt: at}
+	if who != nil {
+		l.OwnerName = who.Name
 	}
 	if err := audit.Record(ctx, s.db, audit.Entry{Action: "crm.lead.created", EntityKind: lead.Kind, EntityID: id, After: l}); err != nil {
 		return nil, err
 	}
 	if byRule || (owner != "" && owner != actorID(ctx)) {
-		if err := s.tell(ctx, l); err != nil {
+		if err := s.tellUser(ctx, l, who); err != nil {
 			return nil, err
 		}
 	}
@@ -217,7 +265,15 @@ func (s *Service) tell(ctx context.Context, l *lead.Lead) error {
 		return nil
 	}
 	u, err := s.dir.Get(ctx, l.OwnerID)
-	if err != nil || u.Pending {
+	if err != nil {
+		return nil
+	}
+	return s.tellUser(ctx, l, u)
+}
+
+// tellUser is tell with the owner already read (nil: not in the directory).
+func (s *Service) tellUser(ctx context.Context, l *lead.Lead, u *directory.User) error {
+	if !db.ValidID(l.OwnerID) || u == nil || u.Pending {
 		return nil
 	}
 	return notify.Ask(ctx, s.db, notify.Request{UserID: l.OwnerID, Kind: "crm.lead", TitleKey: "crm.lead.notice.assigned",
@@ -424,6 +480,7 @@ func (s *Service) Adopt(ctx context.Context, pendingID, userID string) error {
 	for _, r := range rs {
 		ms := strings.Fields(r.members)
 		if i := slices.Index(ms, pendingID); i >= 0 {
+			s.rulesChanged(ctx)
 			ms[i] = userID
 			if _, err := s.db.Exec(ctx, `UPDATE crm_lead_rule SET members = $2 WHERE id = $1`, r.id, strings.Join(ms, " ")); err != nil {
 				return err

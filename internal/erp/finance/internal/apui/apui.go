@@ -19,6 +19,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ledger"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/margin"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/payables"
+	"github.com/loom-erp/loom/internal/erp/partner"
 	"github.com/loom-erp/loom/internal/platform/api"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/authz"
@@ -55,6 +56,8 @@ func Register(rt *webui.Router, ap *payables.Service, l *ledger.Service, page fu
 	rt.HandleFunc("GET /erp/finance/payables/pay", finance.PermPayableWrite, h.payForm)
 	rt.HandleFunc("POST /erp/finance/payables/pay", finance.PermPayableWrite, h.paySave)
 	rt.HandleFunc("GET /erp/finance/payables/payments/{id}", finance.PermPayableRead, h.payment)
+	rt.HandleFunc("GET /erp/finance/payables/apply", finance.PermPayableWrite, h.applyForm)
+	rt.HandleFunc("POST /erp/finance/payables/apply", finance.PermPayableWrite, h.applySave)
 	rt.HandleFunc("POST /erp/finance/payables/payments/{id}/reverse", finance.PermPayableReverse, h.reverse)
 	rt.HandleFunc("GET /erp/finance/margins", finance.PermMarginRead, h.marginPage)
 	rt.HandleFunc("GET /erp/finance/margins.xlsx", finance.PermMarginRead, h.marginExport)
@@ -226,6 +229,7 @@ type payView struct {
 	Alloc      map[string]string
 	Errors     map[string]string
 	Suppliers  []payables.AgingRow // to pick from when none is chosen
+	Picks      []partner.Supplier  // every active supplier, for the pick list
 }
 
 func (h *handler) openBills(ctx context.Context, v *payView) error {
@@ -259,6 +263,10 @@ func (h *handler) payForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Suppliers = a.Rows
+		if v.Picks, err = h.ap.PickSuppliers(ctx); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	} else if v.Supplier == "" {
 		v.Supplier = h.ap.SupplierName(ctx, v.SupplierID)
 	}

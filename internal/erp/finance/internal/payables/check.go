@@ -73,8 +73,9 @@ func sums(ctx context.Context, d *db.DB, q string) (map[[2]string]int64, error) 
 }
 
 // CheckAllocations verifies that what is open of every payable is its
-// amount less the allocations of payments not reversed (nothing for a
-// cancelled bill), and that every payment's allocations add up to what it
+// amount less the allocations of payments not reversed and the
+// prepayments and debit notes applied to it (a debit note: plus what it
+// applied; nothing for a cancelled bill), and that every payment's allocations add up to what it
 // says it allocated.
 func CheckAllocations(ctx context.Context, d *db.DB) ([]check.Violation, error) {
 	var out []check.Violation
@@ -83,6 +84,8 @@ func CheckAllocations(ctx context.Context, d *db.DB) ([]check.Violation, error) 
 		rows, err := d.Query(ctx, `SELECT i.id, i.number, i.amount, i.open, i.reversed_entry,
 			COALESCE((SELECT sum(a.amount) FROM fin_ap_allocation a WHERE a.item_id = i.id
 				AND NOT EXISTS (SELECT 1 FROM fin_ap_payment_reversal r WHERE r.payment_id = a.payment_id)), 0)
+			+ COALESCE((SELECT sum(x.amount) FROM fin_ap_application x WHERE x.item_id = i.id), 0)
+			- COALESCE((SELECT sum(x.amount) FROM fin_ap_application x WHERE x.source_id = i.id), 0)
 			FROM fin_ap_item i`)
 		if err != nil {
 			return err

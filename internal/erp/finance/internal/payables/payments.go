@@ -562,6 +562,13 @@ func (s *Service) ReversePayment(ctx context.Context, id, date, memo string) (*P
 		if p.ReversalEntry != "" {
 			return conflict(keyReversed, map[string]any{"Number": p.Number})
 		}
+		var applied bool
+		if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fin_ap_application WHERE source_id = $1)`, id).Scan(&applied); err != nil {
+			return err
+		}
+		if applied { // apply.go: its prepayment went to bills since
+			return conflict(keyApplied, map[string]any{"Number": p.Number})
+		}
 		date = strings.TrimSpace(date)
 		if date == "" {
 			date = s.ledger.Today(ctx)

@@ -385,13 +385,19 @@ func (s *Service) credit(ctx context.Context, c *Customer) (finance.CustomerCred
 	if out.OpenOrders, err = s.openOrders(ctx, c.ID, comp.BaseCurrency, today); err != nil {
 		return finance.CustomerCredit{}, err
 	}
+	// What the customer is committed to: what it owes and what its
+	// confirmed orders still to ship are worth.
+	exposure, err := balance.Add(out.OpenOrders)
+	if err != nil {
+		return finance.CustomerCredit{}, err
+	}
 	if c.HasLimit {
-		out.AvailableCredit, _ = c.CreditLimit.Sub(balance)
+		out.AvailableCredit, _ = c.CreditLimit.Sub(exposure)
 	}
 	switch {
 	case c.OnHold:
 		out.OnHold, out.HoldReason = true, HoldManual
-	case c.HasLimit && balance.Cmp(c.CreditLimit) > 0:
+	case c.HasLimit && exposure.Cmp(c.CreditLimit) > 0:
 		out.OnHold, out.HoldReason = true, HoldOverLimit
 	case longOverdue.Sign() > 0:
 		out.OnHold, out.HoldReason = true, HoldOverdue

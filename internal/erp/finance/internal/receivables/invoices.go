@@ -450,6 +450,9 @@ func (s *Service) DeleteInvoice(ctx context.Context, id string, version int64) e
 		if _, err := s.db.Exec(ctx, `DELETE FROM fin_invoice WHERE id = $1 AND status = 'draft'`, id); err != nil {
 			return err
 		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM fin_return_credit WHERE credit_note_id = $1`, id); err != nil {
+			return err
+		}
 		return s.record(ctx, "fin.invoice.draft_deleted", kindInvoice, id, before, nil)
 	})
 }

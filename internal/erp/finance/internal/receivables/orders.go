@@ -117,3 +117,33 @@ func (s *Service) openOrders(ctx context.Context, customerID, base, today string
 	}
 	return total, nil
 }
+
+// EventOrderStatusChanged is the sales module's event of an order that was
+// confirmed, shipped, closed or cancelled: its open value changed.
+const EventOrderStatusChanged = "erp.sales_order.status_changed"
+
+// OrderChanged recomputes the credit position of a sales order's customer,
+// since what its open orders are worth changed; erp.customer_credit.changed
+// goes out when the position moved. An order or customer finance does not
+// know changes nothing.
+func (s *Service) OrderChanged(ctx context.Context, orderID string) error {
+	so := s.salesOrders()
+	if so == nil || orderID == "" {
+		return nil
+	}
+	ctx = systemCtx(ctx)
+	o, err := so.OrderLines(ctx, orderID)
+	if apperr.KindOf(err) == apperr.KindNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.InTx(ctx, func(ctx context.Context) error {
+		err := s.refreshCredit(ctx, o.CustomerID)
+		if isNotFound(err) {
+			return nil
+		}
+		return err
+	})
+}

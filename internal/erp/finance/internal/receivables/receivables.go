@@ -19,6 +19,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/finance"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ledger"
 	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
+	"github.com/loom-erp/loom/internal/erp/sales/salesreturns"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/audit"
 	"github.com/loom-erp/loom/internal/platform/authz"
@@ -38,7 +39,8 @@ type Service struct {
 	ledger *ledger.Service
 	items  func() Items
 	dir    func() Directory
-	orders func() salesorders.Orders // orders.go: sales order prices and open orders
+	orders func() salesorders.Orders   // orders.go: sales order prices and open orders
+	rets   func() salesreturns.Returns // returns.go: customer returns to credit
 	now    func() time.Time
 }
 

@@ -230,6 +230,8 @@ func registerReceivables(a *api.API, ar *receivables.Service) {
 	api.Register(a, op("list-shipments", http.MethodGet, "/shipments", "List shipments announced by the sales module, newest first", 0), finance.PermInvoiceRead, x.listShipments)
 	api.Register(a, op("get-shipment", http.MethodGet, "/shipments/{id}", "Get a shipment with its items and invoice", 0), finance.PermInvoiceRead, x.getShipment)
 	api.Register(a, op("invoice-shipment", http.MethodPost, "/shipments/{id}/invoice", "Write a draft invoice for a shipment at the items' list prices", http.StatusCreated), finance.PermInvoiceWrite, x.invoiceShipment)
+	api.Register(a, op("list-returns-to-credit", http.MethodGet, "/returns", "List received customer returns with their shipment's invoice and credit note", 0), finance.PermInvoiceRead, x.listReturns)
+	api.Register(a, op("credit-return", http.MethodPost, "/returns/{id}/credit-note", "Write the credit note of a received customer return against its shipment's invoice", http.StatusCreated), finance.PermInvoiceWrite, x.creditReturn)
 	api.Register(a, op("list-payments", http.MethodGet, "/payments", "List payments received, newest first", 0), finance.PermPaymentRead, x.listPayments)
 	api.Register(a, op("receive-payment", http.MethodPost, "/payments", "Record a payment and allocate it to invoices", http.StatusCreated), finance.PermPaymentWrite, x.receivePayment)
 	api.Register(a, op("get-payment", http.MethodGet, "/payments/{id}", "Get a payment with its allocations", 0), finance.PermPaymentRead, x.getPayment)

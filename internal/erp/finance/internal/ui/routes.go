@@ -69,6 +69,8 @@ func (h *handler) routes(rt *webui.Router) {
 	rt.HandleFunc("GET /erp/finance/invoices", finance.PermInvoiceRead, h.invoiceList)
 	rt.HandleFunc("GET /erp/finance/invoices/new", finance.PermInvoiceWrite, h.invoiceNew)
 	rt.HandleFunc("GET /erp/finance/shipments", finance.PermInvoiceRead, h.shipmentList)
+	rt.HandleFunc("GET /erp/finance/returns", finance.PermInvoiceRead, h.returnList)
+	rt.HandleFunc("POST /erp/finance/returns/{id}/credit-note", finance.PermInvoiceWrite, h.returnCredit)
 	rt.HandleFunc("GET /erp/finance/invoices/export.xlsx", finance.PermInvoiceRead, h.invoiceExport)
 	rt.HandleFunc("POST /erp/finance/invoices", finance.PermInvoiceWrite, h.invoiceSave)
 	rt.HandleFunc("GET /erp/finance/invoices/{id}", finance.PermInvoiceRead, h.invoiceShow)

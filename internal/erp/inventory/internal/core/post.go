@@ -650,7 +650,7 @@ func (s *Service) applyStock(ctx context.Context, kind domain.DocKind, lines []l
 	if err := erpkit.Chunks(partial, func(part [][]any) error {
 		cte, args := erpkit.Values("t", erpkit.Cols("source_kind TEXT", "source_id TEXT", "qty BIGINT"), part, 1)
 		_, err := s.DB.Exec(ctx, `WITH `+cte+` UPDATE inv_reservation SET quantity = inv_reservation.quantity - t.qty
-			FROM t WHERE inv_reservation.source_kind = t.source_kind AND inv_reservation.source_id = t.source_id`, args...)
+			FROM t WHERE inv_reservation.source_kind = t.source_kind || '' AND inv_reservation.source_id = t.source_id || ''`, args...)
 		return err
 	}); err != nil {
 		return fmt.Errorf("inventory: consume reservations: %w", err)
@@ -720,7 +720,7 @@ func (s *Service) applyStock(ctx context.Context, kind domain.DocKind, lines []l
 	if err := erpkit.Chunks(rows, func(part [][]any) error {
 		cte, args := erpkit.Values("d", erpkit.Cols("item_id TEXT", "location_id TEXT", "lot_id TEXT", "delta BIGINT"), part, 1)
 		n, err := s.DB.ExecAffected(ctx, `WITH `+cte+` UPDATE inv_balance SET on_hand = inv_balance.on_hand + d.delta
-			FROM d WHERE inv_balance.item_id = d.item_id AND inv_balance.location_id = d.location_id AND inv_balance.lot_id = d.lot_id
+			FROM d WHERE inv_balance.item_id = d.item_id || '' AND inv_balance.location_id = d.location_id || '' AND inv_balance.lot_id = d.lot_id || ''
 			AND inv_balance.on_hand + d.delta >= 0`, args...)
 		if err != nil {
 			return fmt.Errorf("inventory: change balances: %w", err)

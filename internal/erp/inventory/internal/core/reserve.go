@@ -66,8 +66,11 @@ func (s *Service) Reserve(ctx context.Context, reqs []domain.ReserveRequest) ([]
 		}
 		if err := erpkit.Chunks(rows, func(part [][]any) error {
 			cte, args := erpkit.Values("g", erpkit.Cols("item_id TEXT", "warehouse_id TEXT", "qty BIGINT"), part, 1)
+			// The keys of g are written as expressions (|| '') so that SQLite
+			// walks g and finds each stock row by its key rather than scanning
+			// inv_stock against an index it builds on g.
 			n, err := s.DB.ExecAffected(ctx, `WITH `+cte+` UPDATE inv_stock SET reserved = inv_stock.reserved + g.qty
-				FROM g WHERE inv_stock.item_id = g.item_id AND inv_stock.warehouse_id = g.warehouse_id
+				FROM g WHERE inv_stock.item_id = g.item_id || '' AND inv_stock.warehouse_id = g.warehouse_id || ''
 				AND inv_stock.on_hand - inv_stock.reserved >= g.qty`, args...)
 			if err != nil {
 				return fmt.Errorf("inventory: reserve: %w", err)
@@ -185,7 +188,7 @@ func (s *Service) Release(ctx context.Context, sourceKind string, sourceIDs []st
 		if err := erpkit.Chunks(rows, func(part [][]any) error {
 			cte, args := erpkit.Values("g", erpkit.Cols("item_id TEXT", "warehouse_id TEXT", "qty BIGINT"), part, 1)
 			_, err := s.DB.Exec(ctx, `WITH `+cte+` UPDATE inv_stock SET reserved = inv_stock.reserved - g.qty
-				FROM g WHERE inv_stock.item_id = g.item_id AND inv_stock.warehouse_id = g.warehouse_id`, args...)
+				FROM g WHERE inv_stock.item_id = g.item_id || '' AND inv_stock.warehouse_id = g.warehouse_id || ''`, args...)
 			return err
 		}); err != nil {
 			return fmt.Errorf("inventory: release: %w", err)

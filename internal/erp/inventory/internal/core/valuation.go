@@ -14,6 +14,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/finance"
 	"github.com/loom-erp/loom/internal/erp/inventory/internal/domain"
 	"github.com/loom-erp/loom/internal/platform/apperr"
+	"github.com/loom-erp/loom/internal/platform/db"
 	"github.com/loom-erp/loom/internal/platform/money"
 )
 
@@ -189,12 +190,9 @@ func (s *Service) valueMoves(ctx context.Context, date string, moves []*move, st
 		byItem[m.item.ID] = append(byItem[m.item.ID], m)
 	}
 	slices.Sort(items)
-	type since struct {
-		item, date string
-	}
 	var (
-		newRows  [][]any // valuation rows to write: the new moves', and the later moves' of back-dated items
-		cleared  []since // back-dated items, whose valuation rows after a date are written again
+		newRows  [][]any      // valuation rows of the new moves, to insert
+		changed  []costUpdate // valuation rows of later moves of back-dated items whose figures changed
 		itemRows [][]any
 		revals   = map[reval]int64{}
 		p        erpkit.Problems
@@ -211,9 +209,6 @@ func (s *Service) valueMoves(ctx context.Context, date string, moves []*move, st
 				return nil, err
 			}
 			st = base
-			if len(later) > 0 {
-				cleared = append(cleared, since{id, date})
-			}
 		}
 		for _, m := range ms {
 			v, next, err := apply(st, m.kind, m.qty, m.cost)
@@ -237,7 +232,9 @@ func (s *Service) valueMoves(ctx context.Context, date string, moves []*move, st
 			}
 			st = next
 			st.lastDate, st.lastSeq = r.date, r.seq
-			newRows = append(newRows, []any{r.seq, id, r.date, v, st.qty, st.value, st.cost})
+			if v != r.value || st.qty != r.qtyAfter || st.value != r.valueAfter || st.cost != r.costAfter {
+				changed = append(changed, costUpdate{r.seq, v, st.qty, st.value, st.cost})
+			}
 			if v != r.value {
 				revals[reval{kind: r.kind, category: ms[0].item.CategoryID, warehouseID: r.warehouseID}] += v - r.value
 			}
@@ -247,12 +244,8 @@ func (s *Service) valueMoves(ctx context.Context, date string, moves []*move, st
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	// A range of an item's rows is cheaper to write again than to update
-	// row by row.
-	for _, c := range cleared {
-		if _, err := s.DB.Exec(ctx, `DELETE FROM inv_cost WHERE item_id = $1 AND date > $2`, c.item, c.date); err != nil {
-			return nil, fmt.Errorf("inventory: revalue later moves: %w", err)
-		}
+	if err := s.updateCosts(ctx, changed); err != nil {
+		return nil, fmt.Errorf("inventory: revalue later moves: %w", err)
 	}
 	if err := erpkit.Chunks(newRows, func(part [][]any) error {
 		var b strings.Builder
@@ -274,7 +267,7 @@ func (s *Service) valueMoves(ctx context.Context, date string, moves []*move, st
 	if err := erpkit.Chunks(itemRows, func(part [][]any) error {
 		cte, args := erpkit.Values("u", icols, part, 1)
 		_, err := s.DB.Exec(ctx, `WITH `+cte+` UPDATE inv_item_cost SET quantity = u.quantity, value = u.value,
-			unit_cost = u.unit_cost, last_date = u.last_date, last_seq = u.last_seq FROM u WHERE inv_item_cost.item_id = u.item_id`, args...)
+			unit_cost = u.unit_cost, last_date = u.last_date, last_seq = u.last_seq FROM u WHERE inv_item_cost.item_id = u.item_id || ''`, args...)
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("inventory: update item valuation: %w", err)
@@ -290,6 +283,60 @@ func (s *Service) valueMoves(ctx context.Context, date string, moves []*move, st
 		return strings.Compare(string(a.kind)+a.category+a.warehouseID, string(b.kind)+b.category+b.warehouseID)
 	})
 	return out, nil
+}
+
+// costCols are the columns of a later move's valuation that a back-dated
+// move changes.
+var costCols = erpkit.Cols("seq BIGINT", "value BIGINT", "qty_after BIGINT", "value_after BIGINT", "cost_after BIGINT")
+
+// costUpdate is a later move's valuation row written again: seq, value,
+// quantity after, value after and cost after.
+type costUpdate [5]int64
+
+// updateCosts writes the new figures of later moves' valuation rows, many
+// rows a statement. The unary plus on u.seq makes SQLite walk the chunk and
+// find each row by its key; without it SQLite may scan the whole of inv_cost
+// for every chunk.
+func (s *Service) updateCosts(ctx context.Context, rows []costUpdate) error {
+	lists := map[int]string{} // the VALUES list of a chunk of n rows
+	return erpkit.Chunks(rows, func(part []costUpdate) error {
+		cte, args := s.costValues(part, lists)
+		_, err := s.DB.Exec(ctx, `WITH `+cte+` UPDATE inv_cost SET value = u.value, qty_after = u.qty_after, value_after = u.value_after,
+			cost_after = u.cost_after FROM u WHERE inv_cost.seq = +u.seq`, args...)
+		return err
+	})
+}
+
+// costValues returns the chunk as a VALUES list named u with its
+// arguments, keeping the lists it builds in lists by length. PostgreSQL
+// needs the casts to type the list; SQLite does not, and leaving them out
+// makes a chunk's statement a third as long to parse.
+func (s *Service) costValues(part []costUpdate, lists map[int]string) (string, []any) {
+	args := make([]any, 0, len(part)*len(costCols))
+	for _, r := range part {
+		args = append(args, r[0], r[1], r[2], r[3], r[4])
+	}
+	if s.DB.Engine == db.Postgres {
+		rows := make([][]any, len(part))
+		for i := range part {
+			rows[i] = args[5*i : 5*i+5]
+		}
+		return erpkit.Values("u", costCols, rows, 1)
+	}
+	if l, ok := lists[len(part)]; ok {
+		return l, args
+	}
+	var b strings.Builder
+	b.WriteString("u(seq, value, qty_after, value_after, cost_after) AS (VALUES ")
+	for i := range part {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?)")
+	}
+	b.WriteByte(')')
+	lists[len(part)] = b.String()
+	return b.String(), args
 }
 
 // laterRows returns an item's valuation just before date ends (the state

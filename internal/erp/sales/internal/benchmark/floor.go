@@ -115,7 +115,7 @@ func (f *floorWriter) confirm(ctx context.Context, id string, n int64) error {
 		err := erpkit.Chunks(stock, func(part [][]any) error {
 			cte, args := erpkit.Values("g", erpkit.Cols("item_id TEXT", "warehouse_id TEXT", "qty BIGINT"), part, 1)
 			_, err := d.Exec(ctx, `WITH `+cte+` UPDATE inv_stock SET reserved = inv_stock.reserved + g.qty
-				FROM g WHERE inv_stock.item_id = g.item_id AND inv_stock.warehouse_id = g.warehouse_id`, args...)
+				FROM g WHERE inv_stock.item_id = g.item_id || '' AND inv_stock.warehouse_id = g.warehouse_id || ''`, args...)
 			return err
 		})
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -280,15 +281,19 @@ func orderConfirm1000(ctx context.Context, o bench.Options, supply Modules) ([]b
 	}, nil
 }
 
+// valuesOf returns the placeholders of a multi-row VALUES list of rows
+// rows of cols columns.
 func valuesOf(rows, cols int) string {
-	s := ""
+	var b strings.Builder
 	for i := range rows {
 		if i > 0 {
-			s += ", "
+			b.WriteString(", ")
 		}
-		s += "(" + erpkit.Placeholders(i*cols+1, cols) + ")"
+		b.WriteByte('(')
+		b.WriteString(erpkit.Placeholders(i*cols+1, cols))
+		b.WriteByte(')')
 	}
-	return s
+	return b.String()
 }
 
 func flatten(rows [][]any) []any {

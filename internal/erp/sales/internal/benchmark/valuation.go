@@ -241,27 +241,40 @@ func backdate(ctx context.Context, o bench.Options, supply Modules) ([]bench.Met
 	if err := w.d.QueryRow(ctx, `SELECT count(*) FROM inv_cost WHERE item_id = $1 AND cost_after <> 5000000`, ids[0]).Scan(&revalued); err != nil {
 		return nil, err
 	}
-	// The floor: bare SQL rewriting as many valuation rows, set-based.
+	// The floor: bare SQL writing as many valuation rows back, set-based,
+	// each chunk's rows found by key (the unary plus keeps SQLite from
+	// scanning the table for every chunk), without casts on SQLite, which
+	// does not need them. The rows keep their figures. Like Loom, it reads
+	// the rows first, in one query.
+	ctes := map[int]string{} // the VALUES list of a chunk of n rows, built once
+	start = time.Now()
 	var rows [][]any
-	r, err := w.d.Query(ctx, `SELECT seq FROM inv_cost WHERE item_id = $1 ORDER BY date, seq`, ids[0])
+	r, err := w.d.Query(ctx, `SELECT seq, value, qty_after, value_after, cost_after FROM inv_cost WHERE item_id = $1 ORDER BY date, seq`, ids[0])
 	if err != nil {
 		return nil, err
 	}
 	for r.Next() {
-		var seq int64
-		if err := r.Scan(&seq); err != nil {
+		var seq, value, qty, valueAfter, cost int64
+		if err := r.Scan(&seq, &value, &qty, &valueAfter, &cost); err != nil {
 			r.Close()
 			return nil, err
 		}
-		rows = append(rows, []any{seq, int64(1), int64(1), int64(1), int64(1)})
+		rows = append(rows, []any{seq, value, qty, valueAfter, cost})
 	}
 	r.Close()
-	start = time.Now()
 	err = w.d.InTx(ctx, func(ctx context.Context) error {
 		return erpkit.Chunks(rows, func(part [][]any) error {
-			cte, args := erpkit.Values("u", erpkit.Cols("seq BIGINT", "value BIGINT", "qty_after BIGINT", "value_after BIGINT", "cost_after BIGINT"), part, 1)
-			_, err := w.d.Exec(ctx, `WITH `+cte+` UPDATE inv_cost SET value = inv_cost.value + u.value - 1, qty_after = inv_cost.qty_after + u.qty_after - 1,
-				value_after = inv_cost.value_after + u.value_after - 1, cost_after = inv_cost.cost_after + u.cost_after - 1 FROM u WHERE inv_cost.seq = u.seq`, args...)
+			cte, ok := ctes[len(part)]
+			if !ok {
+				cte = `u(seq, value, qty_after, value_after, cost_after) AS (VALUES ` + valuesOf(len(part), 5) + `)`
+				ctes[len(part)] = cte
+			}
+			args := flatten(part)
+			if w.d.Engine == db.Postgres {
+				cte, args = erpkit.Values("u", erpkit.Cols("seq BIGINT", "value BIGINT", "qty_after BIGINT", "value_after BIGINT", "cost_after BIGINT"), part, 1)
+			}
+			_, err := w.d.Exec(ctx, `WITH `+cte+` UPDATE inv_cost SET value = u.value, qty_after = u.qty_after, value_after = u.value_after,
+				cost_after = u.cost_after FROM u WHERE inv_cost.seq = +u.seq`, args...)
 			return err
 		})
 	})

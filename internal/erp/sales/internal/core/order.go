@@ -427,8 +427,10 @@ func (s *Service) reserve(ctx context.Context, o *domain.SalesOrder, lineNo int,
 	}
 	err = erpkit.Chunks(rows, func(part [][]any) error {
 		cte, args := erpkit.Values("g", erpkit.Cols("id TEXT", "qty BIGINT"), part, 1)
+		// g.id || '' makes SQLite walk g and find each line by its key,
+		// rather than scan so_line against an index it builds on g.
 		n, err := s.DB.ExecAffected(ctx, `WITH `+cte+` UPDATE so_line SET reserved = so_line.reserved + g.qty
-			FROM g WHERE so_line.id = g.id AND so_line.reserved + so_line.shipped + g.qty <= so_line.quantity`, args...)
+			FROM g WHERE so_line.id = g.id || '' AND so_line.reserved + so_line.shipped + g.qty <= so_line.quantity`, args...)
 		if err != nil {
 			return fmt.Errorf("sales: record reservations: %w", err)
 		}
@@ -494,7 +496,7 @@ func (s *Service) promise(ctx context.Context, o *domain.SalesOrder) error {
 	}
 	if err := erpkit.Chunks(rows, func(part [][]any) error {
 		cte, args := erpkit.Values("p", erpkit.Cols("id TEXT", "date TEXT"), part, 1)
-		_, err := s.DB.Exec(ctx, `WITH `+cte+` UPDATE so_line SET promise_date = p.date FROM p WHERE so_line.id = p.id`, args...)
+		_, err := s.DB.Exec(ctx, `WITH `+cte+` UPDATE so_line SET promise_date = p.date FROM p WHERE so_line.id = p.id || ''`, args...)
 		return err
 	}); err != nil {
 		return fmt.Errorf("sales: promise dates: %w", err)

@@ -212,7 +212,7 @@ func (s *Service) ship(ctx context.Context, o *domain.SalesOrder, shipmentID str
 	if err := erpkit.Chunks(rows, func(part [][]any) error {
 		cte, args := erpkit.Values("q", erpkit.Cols("id TEXT", "qty BIGINT"), part, 1)
 		n, err := s.DB.ExecAffected(ctx, `WITH `+cte+` UPDATE so_line SET shipped = so_line.shipped + q.qty, reserved = so_line.reserved - q.qty
-			FROM q WHERE so_line.id = q.id AND so_line.reserved >= q.qty`, args...)
+			FROM q WHERE so_line.id = q.id || '' AND so_line.reserved >= q.qty`, args...)
 		if err != nil {
 			return fmt.Errorf("sales: record shipment on lines: %w", err)
 		}
