@@ -242,6 +242,10 @@ func locate(p *Problem, op *huma.Operation) {
 	}
 }
 
+// statusClientClosed is the status logged for a request whose client went
+// away before the answer was ready.
+const statusClientClosed = 499
+
 // finish prepares p for sending, once: it logs the cause of a 5xx with the
 // request id, hides its details, and translates the messages.
 func finish(ctx context.Context, p *Problem, log *slog.Logger, attrs ...any) {
@@ -252,6 +256,13 @@ func finish(ctx context.Context, p *Problem, log *slog.Logger, attrs ...any) {
 	p.RequestID = RequestID(ctx)
 	if p.Type == "" {
 		p.Type = "about:blank"
+	}
+	if p.Status >= 500 && ctx.Err() != nil && errors.Is(p.cause, context.Canceled) {
+		// The client went away before the answer: not a fault of the server,
+		// so no error in the log and no 5xx in the metrics.
+		log.InfoContext(ctx, "api: client closed the request", append(attrs, "request_id", p.RequestID)...)
+		*p = Problem{Type: p.Type, Title: "Client Closed Request", Status: statusClientClosed, Code: "client_closed",
+			RequestID: p.RequestID, done: true, Key: keyGeneric, Detail: "The request failed"}
 	}
 	if p.Status >= 500 {
 		cause := p.cause
