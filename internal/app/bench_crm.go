@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,8 +17,9 @@ import (
 func init() {
 	bench.Register(bench.Scenario{
 		Name: "crm-contention",
-		Description: "lead capture through the REST API, flat out, beside ERP order confirmations at a fixed rate (a third of ERP's " +
-			"capacity, open loop): leads/s, and ERP's confirm p99 alone and under the lead load (goal: raised by at most 20%)",
+		Description: "lead capture through the REST API beside ERP order confirmations at a fixed rate (a third of ERP's " +
+			"capacity, open loop): leads/s flat out, and ERP's confirm p99 alone and beside leads at 2,000/s " +
+			"(or 80% of the sustained rate when lower; goal: raised by at most 20%)",
 		Run: benchCRMContention,
 	})
 }
@@ -112,11 +112,11 @@ func confirmCapacity(ctx context.Context, f orderFlow, workers int, d time.Durat
 	})
 }
 
-// drafts makes the draft orders of an open-loop phase of rate orders/s
-// over d and its warm-up.
-func drafts(ctx context.Context, f orderFlow, rate float64, d time.Duration) ([]string, error) {
+// drafts makes the draft orders of phases open-loop phases of rate
+// orders/s over d and its warm-up each.
+func drafts(ctx context.Context, f orderFlow, rate float64, d time.Duration, phases int) ([]string, error) {
 	warm := min(d/5, time.Second)
-	total := int((warm+d).Seconds()*rate) + 1
+	total := phases * (int((warm+d).Seconds()*rate) + 1)
 	ids := make([]string, 0, total)
 	for i := range total {
 		id, err := f.draft(ctx, i)
@@ -128,57 +128,38 @@ func drafts(ctx context.Context, f orderFlow, rate float64, d time.Duration) ([]
 	return ids, nil
 }
 
-// confirmOpenLoop confirms the draft orders ids at a fixed rate for d (after
-// a warm-up), open loop: the i-th confirm is due at start + i/rate and is
-// sent then from its own goroutine whatever the earlier ones are doing, and
-// its latency runs from that due time to the answer, so a stalled server is
-// charged for the whole wait of every order queued behind it (no coordinated
-// omission). Each confirmed order is cancelled afterwards (untimed).
-func confirmOpenLoop(ctx context.Context, f orderFlow, ids []string, rate float64, d time.Duration) (bench.LoadResult, error) {
-	warm := min(d/5, time.Second)
-	every := time.Duration(float64(time.Second) / rate)
+// confirmPaced confirms draft orders taken from ids at a fixed rate for d
+// (after a warm-up), open loop (see bench.Paced); each latency is its
+// confirm's. Each confirmed order is cancelled afterwards, beside the load
+// and untimed.
+func confirmPaced(ctx context.Context, f orderFlow, ids *[]string, rate float64, d time.Duration) bench.Latencies {
 	var (
-		mu   sync.Mutex
-		lats []time.Duration
-		errs int
-		wg   sync.WaitGroup
+		mu      sync.Mutex
+		cancels sync.WaitGroup
 	)
-	start := time.Now()
-	from := start.Add(warm)
-	for i, id := range ids {
-		due := start.Add(time.Duration(i) * every)
-		if wait := time.Until(due); wait > 0 {
-			select {
-			case <-ctx.Done():
-				wg.Wait()
-				return bench.LoadResult{}, ctx.Err()
-			case <-time.After(wait):
-			}
+	take := func() (string, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(*ids) == 0 {
+			return "", false
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := f.confirm(ctx, id)
-			lat := time.Since(due)
-			if err == nil {
-				err = f.cancel(ctx, id)
-			}
-			if due.Before(from) {
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs++
-				return
-			}
-			lats = append(lats, lat)
-		}()
+		id := (*ids)[0]
+		*ids = (*ids)[1:]
+		return id, true
 	}
-	wg.Wait()
-	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	return bench.LoadResult{Requests: len(lats), Errors: errs, PerSec: float64(len(lats)) / d.Seconds(),
-		P50: bench.Percentile(lats, 50), P99: bench.Percentile(lats, 99)}, nil
+	out := bench.Paced(ctx, rate, d, 0, func(ctx context.Context, _ int) error {
+		id, ok := take()
+		if !ok {
+			return fmt.Errorf("crm-contention: out of draft orders")
+		}
+		if err := f.confirm(ctx, id); err != nil {
+			return err
+		}
+		cancels.Go(func() { _ = f.cancel(ctx, id) })
+		return nil
+	})
+	cancels.Wait()
+	return out
 }
 
 // benchCRMContention measures lead capture through the API beside ERP's
@@ -189,12 +170,13 @@ func confirmOpenLoop(ctx context.Context, f orderFlow, ids []string, rate float6
 //
 //  1. ERP's capacity: confirmations in a closed loop, alone (4 workers).
 //  2. Lead capture alone, flat out (32 connections of POST /api/v1/crm/leads).
-//  3. ERP alone at a fixed rate, a third of the capacity of phase 1, open loop
-//     (see confirmOpenLoop): its confirm p50 and p99.
-//  4. The same ERP load at the same rate with the lead load of phase 2 beside it.
-//
-// The p99 ratio of phase 4 to phase 3 is what the lead load costs ERP; the
-// leads/s of phase 4 is what CRM captures while ERP works.
+//  3. Lead capture flat out beside ERP confirming at a fixed rate, a third of
+//     its capacity, open loop: the leads/s CRM sustains while ERP works.
+//  4. ERP at that rate alone, then with leads arriving at the goal's rate of
+//     2,000/s (open loop; at 80% of what phase 3 sustained when that is
+//     less) beside it, twice each in turn, the latencies of each kind
+//     pooled: how much that lead load raises ERP's confirm p99. (Phase 3
+//     also reports ERP's p99 under flat-out leads.)
 func benchCRMContention(ctx context.Context, o bench.Options) ([]bench.Metric, error) {
 	e, err := startBench(ctx, o)
 	if err != nil {
@@ -215,8 +197,12 @@ func benchCRMContention(ctx context.Context, o bench.Options) ([]bench.Metric, e
 	if dur <= 0 {
 		dur = 3 * time.Second
 	}
-	const leadConns, confirmWorkers, orderConns = 32, 4, 64
-	api := apiClient{c: bench.Client(leadConns + orderConns), base: "http://" + e.Addr, token: token}
+	const (
+		leadConns, confirmWorkers, orderConns = 32, 4, 64
+		goalLeadRate                          = 2000.0
+		rounds                                = 2
+	)
+	api := apiClient{c: bench.Client(leadConns + orderConns + 256), base: "http://" + e.Addr, token: token}
 
 	// A customer ERP confirms orders of, and the demo's finished goods.
 	var accounts struct {
@@ -253,22 +239,18 @@ func benchCRMContention(ctx context.Context, o bench.Options) ([]bench.Metric, e
 	}
 
 	capacity := confirmCapacity(ctx, f, confirmWorkers, dur)
-	if capacity.Requests == 0 {
+	if capacity.Requests == 0 && capacity.Errors > 0 {
 		return nil, fmt.Errorf("crm-contention: no order confirmed in the capacity phase (%d errors)", capacity.Errors)
 	}
-	rate := max(capacity.PerSec/3, 1)
+	// At least three calls fall in each measured phase, however short (a test's).
+	rate := max(capacity.PerSec/3, 3/dur.Seconds())
 	leadsAlone := bench.Load(ctx, leadConns, dur, capture)
-	ids, err := drafts(ctx, f, rate, dur)
+	ids, err := drafts(ctx, f, rate, dur, 1+2*rounds)
 	if err != nil {
 		return nil, err
 	}
-	alone, err := confirmOpenLoop(ctx, f, ids, rate, dur)
-	if err != nil {
-		return nil, err
-	}
-	if ids, err = drafts(ctx, f, rate, dur); err != nil {
-		return nil, err
-	}
+
+	// Phase 3: leads flat out beside ERP.
 	var leads bench.LoadResult
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -276,30 +258,48 @@ func benchCRMContention(ctx context.Context, o bench.Options) ([]bench.Metric, e
 		defer close(done)
 		leads = bench.Load(lctx, leadConns, dur, capture)
 	}()
-	under, err := confirmOpenLoop(ctx, f, ids, rate, dur)
-	if err != nil {
-		stop()
-		<-done
-		return nil, err
-	}
+	flat := confirmPaced(ctx, f, &ids, rate, dur).Result()
 	<-done
 	stop()
-	if alone.Requests == 0 || under.Requests == 0 || leads.Requests == 0 {
-		return nil, fmt.Errorf("crm-contention: a phase had no successful call (confirm alone %d errors, under load %d errors, leads %d errors)",
-			alone.Errors, under.Errors, leads.Errors)
+
+	// Phase 4: ERP alone and beside leads at 2,000/s, in turn; on a machine
+	// that sustains fewer beside ERP, at 80% of what phase 3 sustained, since
+	// an open-loop load beyond capacity only measures a growing queue.
+	// (At least three leads fall in each measured phase, however short.)
+	leadRate := max(min(goalLeadRate, 0.8*leads.PerSec), 3/dur.Seconds())
+	var alone, under, paced bench.Latencies
+	for range rounds {
+		alone.Add(confirmPaced(ctx, f, &ids, rate, dur))
+		var got bench.Latencies
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			got = bench.Paced(ctx, leadRate, dur+min(dur/5, time.Second), 0, capture)
+		}()
+		under.Add(confirmPaced(ctx, f, &ids, rate, dur))
+		<-done
+		paced.Add(got)
 	}
-	ratio := float64(under.P99) / float64(alone.P99)
+	a, u, p := alone.Result(), under.Result(), paced.Result()
+	if a.Requests == 0 || u.Requests == 0 || leads.Requests == 0 || p.Requests == 0 {
+		return nil, fmt.Errorf("crm-contention: a phase had no successful call (confirm alone %d errors, beside leads %d errors, leads %d errors, paced leads %d errors)",
+			a.Errors, u.Errors, leads.Errors, p.Errors)
+	}
+	ratio := float64(u.P99) / float64(a.P99)
 	return []bench.Metric{
 		{Name: "leads_rps", Unit: "leads/s", Value: leads.PerSec, Goal: ">= 2000"},
 		{Name: "leads_alone_rps", Unit: "leads/s", Value: leadsAlone.PerSec},
 		{Name: "lead_p99", Unit: "ms", Value: bench.Ms(leads.P99)},
 		{Name: "confirm_capacity_rps", Unit: "orders/s", Value: capacity.PerSec},
 		{Name: "confirm_rate", Unit: "orders/s", Value: rate},
-		{Name: "confirm_alone_p50", Unit: "ms", Value: bench.Ms(alone.P50)},
-		{Name: "confirm_alone_p99", Unit: "ms", Value: bench.Ms(alone.P99)},
-		{Name: "confirm_loaded_p50", Unit: "ms", Value: bench.Ms(under.P50)},
-		{Name: "confirm_loaded_p99", Unit: "ms", Value: bench.Ms(under.P99)},
+		{Name: "confirm_flatout_leads_p99", Unit: "ms", Value: bench.Ms(flat.P99)},
+		{Name: "paced_leads_rps", Unit: "leads/s", Value: p.PerSec},
+		{Name: "paced_lead_p99", Unit: "ms", Value: bench.Ms(p.P99)},
+		{Name: "confirm_alone_p50", Unit: "ms", Value: bench.Ms(a.P50)},
+		{Name: "confirm_alone_p99", Unit: "ms", Value: bench.Ms(a.P99)},
+		{Name: "confirm_loaded_p50", Unit: "ms", Value: bench.Ms(u.P50)},
+		{Name: "confirm_loaded_p99", Unit: "ms", Value: bench.Ms(u.P99)},
 		{Name: "confirm_p99_ratio", Unit: "loaded/alone", Value: ratio, Goal: "<= 1.2"},
-		{Name: "errors", Unit: "count", Value: float64(capacity.Errors + alone.Errors + under.Errors + leads.Errors + leadsAlone.Errors)},
+		{Name: "errors", Unit: "count", Value: float64(capacity.Errors + a.Errors + u.Errors + leads.Errors + leadsAlone.Errors + flat.Errors + p.Errors)},
 	}, nil
 }

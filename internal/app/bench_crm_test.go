@@ -21,7 +21,7 @@ func TestCRMContentionScenario(t *testing.T) {
 	if !ok {
 		t.Fatal("crm-contention is not registered")
 	}
-	ms, err := s.Run(context.Background(), bench.Options{Runs: 1, Duration: 300 * time.Millisecond, Scale: 1})
+	ms, err := s.Run(context.Background(), bench.Options{Runs: 1, Duration: time.Second, Scale: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,10 @@
 // A sales manager authorises it, which sends crm.return.authorized to ERP.
 // ERP answers with erp.return.received when the goods arrive (or when it
 // cannot take the authorisation): the RMA then shows them received, or
-// rejected with ERP's reason.
+// rejected with ERP's reason. A return entered in ERP without an
+// authorisation shows among the customer's and the order's returns too,
+// read-only (FromERP). When ERP receives goods, the customer's owner gets a
+// notice.
 //
 // The CRM keeps its own copy of ERP's shipments (erp.shipment.shipped) with
 // their items. A user sees the RMAs of the customers they see (a rep their
@@ -98,12 +101,15 @@ type RMA struct {
 	AuthorizedAt time.Time `json:"authorized_at"`
 	ReceivedAt   time.Time `json:"received_at"`
 	// ReturnNumber is ERP's number of the return; ERPReason why ERP rejected it.
-	ReturnNumber string    `json:"return_number"`
-	ERPReason    string    `json:"erp_reason"`
-	Lines        []Line    `json:"lines"`
-	Version      int       `json:"version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ReturnNumber string `json:"return_number"`
+	ERPReason    string `json:"erp_reason"`
+	// FromERP marks a return entered in ERP without an authorisation: the
+	// CRM shows it from erp.return.received, read-only.
+	FromERP   bool      `json:"from_erp"`
+	Lines     []Line    `json:"lines"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // LineInput is a line as typed.

@@ -130,8 +130,17 @@ func engineeringAPI(t *testing.T, s *apptest.Server) {
 			Items []map[string]any `json:"items"`
 		}
 		planner.Call(t, "GET", "/erp/engineering/where-used?item="+w.insert, nil, 200, &used)
-		if len(used.Items) != 2 {
-			t.Fatalf("where-used %v", used.Items)
+		// Up to the top: the insert is in the semi-finished part and the
+		// kit (level 1), which are both in the finished good (level 2).
+		var edges []string
+		for _, u := range used.Items {
+			edges = append(edges, fmt.Sprintf("%v:%v<%v", u["level"], u["parent_code"], u["component_code"]))
+		}
+		slices.Sort(edges)
+		wantEdges := []string{"1:" + w.kit + "<" + w.insert, "1:" + w.sf + "<" + w.insert, "2:" + w.fg + "<" + w.kit, "2:" + w.fg + "<" + w.sf}
+		slices.Sort(wantEdges)
+		if !slices.Equal(edges, wantEdges) {
+			t.Fatalf("where-used %v, want %v", edges, wantEdges)
 		}
 		if p := planner.Fail(t, "GET", "/erp/engineering/explosion?item="+w.fg+"&quantity=-1", nil, 422); !p.Names("quantity", "") {
 			t.Fatalf("bad quantity %+v", p)
@@ -204,6 +213,21 @@ func engineeringAPI(t *testing.T, s *apptest.Server) {
 		var ob engineering.BOM
 		planner.Call(t, "POST", "/erp/engineering/boms/"+sf.ID+"/copy", map[string]any{"version": "Z"}, 201, &ob)
 		planner.Call(t, "POST", "/erp/engineering/boms/"+ob.ID+"/obsolete", nil, 409, nil)
+	})
+
+	t.Run("a draft is deleted; a released version is not", func(t *testing.T) {
+		draft := w.bom(t, w.fg, "DEL", "2027-01-01", "", "", line(w.bolt, "2", "0", false))
+		w.planner.Fail(t, "DELETE", "/erp/engineering/boms/"+fgA.ID, nil, http.StatusConflict)
+		ct.NewClient(t, s, "chen.jie").Fail(t, "DELETE", "/erp/engineering/boms/"+draft.ID, nil, http.StatusForbidden)
+		w.planner.Call(t, "DELETE", "/erp/engineering/boms/"+draft.ID, nil, http.StatusNoContent, nil)
+		w.planner.Fail(t, "GET", "/erp/engineering/boms/"+draft.ID, nil, http.StatusNotFound)
+		if n := ct.Count(t, s, `SELECT count(*) FROM eng_bom_line WHERE bom_id = $1`, draft.ID); n != 0 {
+			t.Fatalf("%d lines left of a deleted draft", n)
+		}
+		if n := ct.Count(t, s, `SELECT count(*) FROM audit_log WHERE action = 'erp.engineering.bom.deleted' AND entity_id = $1`, draft.ID); n != 1 {
+			t.Fatalf("%d audit records of the deletion", n)
+		}
+		w.planner.Fail(t, "DELETE", "/erp/engineering/boms/"+draft.ID, nil, http.StatusNotFound)
 	})
 
 	t.Run("cycles are refused at any level", func(t *testing.T) {

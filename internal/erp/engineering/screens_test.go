@@ -9,6 +9,7 @@ import (
 
 	"github.com/loom-erp/loom/internal/app/apptest"
 	ct "github.com/loom-erp/loom/internal/erp/catalog/catalogtest"
+	"github.com/loom-erp/loom/internal/erp/engineering"
 )
 
 func get(t *testing.T, c *http.Client, u string) (int, string) {
@@ -101,8 +102,21 @@ func screens(t *testing.T, s *apptest.Server) {
 		t.Fatalf("explosion of an unknown item %d", status)
 	}
 	status, page = get(t, c, s.URL+"/erp/engineering/where-used?lang=en&item="+url.QueryEscape(w.sf))
-	if status != 200 || !ct.Contains(page, "Where used", `data-parent="`+w.fg+`"`) {
+	if status != 200 || !ct.Contains(page, "Where used", `data-parent="`+w.fg+`"`, `data-level="1"`, "Level") {
 		t.Fatalf("where-used page %d", status)
+	}
+	// A draft is deleted from its page.
+	var draft engineering.BOM
+	w.planner.Call(t, "POST", "/erp/engineering/boms", map[string]any{"item": w.fg, "version": "TMP", "effective_from": "2028-01-01",
+		"lines": []map[string]any{{"component": w.sf, "quantity": "1"}}}, http.StatusCreated, &draft)
+	if status, page = get(t, c, s.URL+"/erp/engineering/boms/"+draft.ID+"?lang=zh-Hans"); status != 200 || !ct.Contains(page, "删除草稿", `data-action="delete"`) {
+		t.Fatalf("draft page %d", status)
+	}
+	if status, loc, _ := post(t, c, s.URL+"/erp/engineering/boms/"+draft.ID+"/delete", url.Values{}); status != http.StatusSeeOther || !strings.HasPrefix(loc, "/erp/engineering/boms") {
+		t.Fatalf("delete draft %d %s", status, loc)
+	}
+	if status, _ = get(t, c, s.URL+"/erp/engineering/boms/"+draft.ID); status != http.StatusNotFound {
+		t.Fatalf("deleted draft still shown: %d", status)
 	}
 
 	// Work centers and a routing through their forms.

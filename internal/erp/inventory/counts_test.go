@@ -286,4 +286,6 @@ func countScreens(t *testing.T, w *world) {
 	if status, page = get(t, c, s.URL+loc+"&lang=en"); status != 200 || !ct.Contains(page, "released the goods") {
 		t.Fatalf("after release %d", status)
 	}
+	t.Run("blind and by category", func(t *testing.T) { blindCounts(t, newWorld(t, s)) })
+	t.Run("thresholds screen", func(t *testing.T) { countSettingsScreen(t, newWorld(t, s)) })
 }

@@ -16,6 +16,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"github.com/loom-erp/loom/internal/erp/inventory/shipmentcosts"
 	"io/fs"
 
 	"github.com/loom-erp/loom/internal/erp/catalog"
@@ -211,6 +212,7 @@ func Module() module.Module {
 				}}
 			env.Services.Provide(ServiceName, svc)
 			env.Services.Provide(catalog.UsageServiceName, svc)
+			env.Services.Provide(shipmentcosts.ServiceName, sourceCosts{env.DB}) // costs.go: finance's margin by item
 			web.Register(env, svc)
 			for _, c := range core.Checkers() {
 				check.Register(c)

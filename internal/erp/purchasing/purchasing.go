@@ -65,6 +65,19 @@ const (
 	BillRejected            = domain.BillRejected
 )
 
+// The events purchasing emits; their data are OrderStatusChanged and
+// OrderReceived.
+const (
+	EventOrderStatusChanged = domain.EventOrderStatusChanged
+	EventOrderReceived      = domain.EventOrderReceived
+)
+
+// OrderStatusChanged and OrderReceived are the data of purchasing's events.
+type (
+	OrderStatusChanged = domain.OrderStatusChanged
+	OrderReceived      = domain.OrderReceived
+)
+
 // Permissions of the purchasing module.
 const (
 	PermRead     = domain.PermRead     // see price lists, orders, receipts and bills
@@ -125,6 +138,11 @@ func Module() module.Module {
 				Stock:    func() inventory.Stock { return inventory.From(env.Services) },
 				Partners: func() partner.Partners { return partner.From(env.Services) },
 				Poster:   func() finance.Poster { return finance.PosterFrom(env.Services) },
+				// The finance ledger behind the Poster also gives exchange rates.
+				Rates: func() core.Rates {
+					r, _ := env.Services.Lookup(finance.ServiceName).(core.Rates)
+					return r
+				},
 			}
 			env.Services.Provide(serviceName, svc)
 			web.Register(env, svc)

@@ -452,6 +452,8 @@ func TestPurchasing(t *testing.T) {
 		t.Run("billing", func(t *testing.T) { billing(t, newWorld(t, s)) })
 		t.Run("racing receipts", func(t *testing.T) { racing(t, newWorld(t, s)) })
 		t.Run("planning", func(t *testing.T) { planning(t, newWorld(t, s)) })
+		t.Run("foreign currency", func(t *testing.T) { foreignCurrency(t, newWorld(t, s)) })
+		t.Run("held bills approved at once", func(t *testing.T) { heldBillsRace(t, newWorld(t, s)) })
 		t.Run("in the browser", func(t *testing.T) { purchaseInBrowser(t, newWorld(t, s)) })
 	})
 }

@@ -2,6 +2,7 @@ package sales
 
 import (
 	"context"
+	"slices"
 
 	"github.com/loom-erp/loom/internal/erp/sales/internal/core"
 	"github.com/loom-erp/loom/internal/erp/sales/internal/domain"
@@ -36,6 +37,30 @@ func (o orders) OrderLines(ctx context.Context, id string) (salesorders.Order, e
 		out.Lines = append(out.Lines, salesorders.Line{LineNo: l.LineNo, ItemID: l.ItemID, ItemCode: l.ItemCode, Quantity: l.Quantity,
 			Shipped: l.Shipped, UnitPrice: l.UnitPrice, Discount: l.Discount, VATRate: l.VATRate, Net: l.Net})
 	}
+	return out, nil
+}
+
+func (o orders) ShipmentLines(ctx context.Context, shipmentID string) ([]salesorders.ShippedLine, error) {
+	sh, err := o.s.Shipment(sys(ctx), shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	byLine := map[int]int{}
+	var out []salesorders.ShippedLine
+	for _, l := range sh.Lines {
+		i, ok := byLine[l.LineNo]
+		if !ok {
+			byLine[l.LineNo] = len(out)
+			out = append(out, salesorders.ShippedLine{LineNo: l.LineNo, ItemID: l.ItemID, Quantity: l.Quantity})
+			continue
+		}
+		q, err := out[i].Quantity.Add(l.Quantity)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Quantity = q
+	}
+	slices.SortFunc(out, func(a, b salesorders.ShippedLine) int { return a.LineNo - b.LineNo })
 	return out, nil
 }
 

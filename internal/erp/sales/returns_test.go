@@ -215,7 +215,7 @@ func returnScreens(t *testing.T, w *world) {
 		t.Fatalf("returns page %d", status)
 	}
 	status, _, page = post(t, c, s.URL+"/erp/sales/returns?lang=zh-Hans", url.Values{"shipment": {sh.Number}, "item": {w.good.Code}, "quantity": {"6"}})
-	if status != 422 || !ct.Contains(page, `data-field-error="quantity"`, "最多还可退回 5") {
+	if status != 422 || !ct.Contains(page, `data-field-error="quantity-0"`, "最多还可退回 5") {
 		t.Fatalf("return beyond shipped %d:\n%s", status, page)
 	}
 	status, loc, _ := post(t, c, s.URL+"/erp/sales/returns", url.Values{"shipment": {sh.Number}, "item": {w.good.Code}, "quantity": {"2"}, "reason": {"包装破损"}})
@@ -235,4 +235,5 @@ func returnScreens(t *testing.T, w *world) {
 	if status != 200 || !ct.Contains(page, "已收货", fmt.Sprintf(`data-receipt="%s/LOT-A"`, w.good.Code)) {
 		t.Fatalf("received return page %d:\n%s", status, page)
 	}
+	t.Run("cancelling and closing short", func(t *testing.T) { endingReturns(t, newWorld(t, s)) })
 }

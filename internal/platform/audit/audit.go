@@ -55,6 +55,7 @@ type Entry struct {
 type Row struct {
 	ID         string          `json:"id"`
 	Seq        int64           `json:"seq"`
+	Chain      int             `json:"chain"`
 	At         time.Time       `json:"at"`
 	ActorID    string          `json:"actor_id"`
 	ActorLogin string          `json:"actor_login"`

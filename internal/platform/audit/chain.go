@@ -9,8 +9,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,14 +41,11 @@ func Record(ctx context.Context, d *db.DB, e Entry) error {
 	if err != nil {
 		return err
 	}
-	return d.BeforeCommit(ctx, func(ctx context.Context) error { return appendRows(ctx, d, []*Row{r}) })
+	return d.BeforeCommit(ctx, func(tctx context.Context) error { return stage(d, tctx, []*Row{r}) })
 }
 
 // RecordAll adds several entries to the audit log of d as part of the
-// transaction in ctx, like Record does for one, in order. They are appended
-// to the chain together: one read of the chain head, multi-row inserts and
-// one move of the head, which matters when a transaction records many
-// changes at once (a batch of postings).
+// transaction in ctx, like Record does for one, in order.
 func RecordAll(ctx context.Context, d *db.DB, es []Entry) error {
 	if len(es) == 0 {
 		return nil
@@ -60,7 +60,51 @@ func RecordAll(ctx context.Context, d *db.DB, es []Entry) error {
 			return err
 		}
 	}
-	return d.BeforeCommit(ctx, func(ctx context.Context) error { return appendRows(ctx, d, rs) })
+	return d.BeforeCommit(ctx, func(tctx context.Context) error { return stage(d, tctx, rs) })
+}
+
+// staged holds, per transaction, the rows its commit hooks have collected.
+// The first hook registers one more, which runs after the others and
+// appends them all to one chain together: one read and one move of the
+// head, multi-row inserts.
+var (
+	stagedMu sync.Mutex
+	staged   = map[context.Context]*stagedRows{}
+)
+
+type stagedRows struct {
+	rows    []*Row
+	created time.Time
+}
+
+func stage(d *db.DB, tctx context.Context, rs []*Row) error {
+	stagedMu.Lock()
+	s := staged[tctx]
+	first := s == nil
+	if first {
+		if len(staged) > 64 {
+			// A commit hook that failed between staging and appending left
+			// its transaction's entry behind: forget entries that old.
+			for k, v := range staged {
+				if time.Since(v.created) > time.Minute {
+					delete(staged, k)
+				}
+			}
+		}
+		s = &stagedRows{created: time.Now()}
+		staged[tctx] = s
+	}
+	s.rows = append(s.rows, rs...)
+	stagedMu.Unlock()
+	if !first {
+		return nil
+	}
+	return d.BeforeCommit(tctx, func(tctx context.Context) error {
+		stagedMu.Lock()
+		delete(staged, tctx)
+		stagedMu.Unlock()
+		return appendRows(tctx, d, s.rows)
+	})
 }
 
 // newRow validates e and turns it into a row without its chain fields.
@@ -122,27 +166,68 @@ func encodeState(v any) (json.RawMessage, error) {
 	return b, nil
 }
 
-// rowsPerInsert bounds the rows of one multi-row insert (13 parameters each).
+// rowsPerInsert bounds the rows of one multi-row insert (14 parameters each).
 const rowsPerInsert = 32
 
-// appendRows links rs, in order, to the chain head and stores them and the
-// new head. On PostgreSQL the head row is locked FOR UPDATE until commit;
-// SQLite's single writer already serialises writers.
+// Chains is how many chains a unit's audit log keeps on PostgreSQL, where
+// each transaction appends to one of them, picked at random, so that
+// concurrent writers do not all wait on one head. SQLite's single writer
+// keeps one chain.
+const Chains = 8
+
+// appendRows links rs, in order, to the head of one chain and stores them
+// and the new head. On PostgreSQL the head row is locked until commit and
+// the sequence numbers are taken under that lock (so they rise along each
+// chain); on SQLite, whose single writer already serialises writers, they
+// follow the head's.
 func appendRows(ctx context.Context, d *db.DB, rs []*Row) error {
-	q := `SELECT seq, hash FROM audit_head WHERE id = 1`
-	if d.Engine == db.Postgres {
-		q += ` FOR UPDATE`
-	}
+	chain := 1
 	var (
-		seq  int64
+		seqs []int64
 		prev string
 	)
-	if err := d.QueryRow(ctx, q).Scan(&seq, &prev); err != nil {
-		return fmt.Errorf("audit: read chain head on unit %s: %w", d.Unit, err)
+	if d.Engine == db.Postgres {
+		chain = 1 + rand.IntN(Chains)
+		var first int64
+		if err := d.QueryRow(ctx, `UPDATE audit_head SET seq = nextval('audit_seq') WHERE id = $1 RETURNING seq, hash`, chain).
+			Scan(&first, &prev); err != nil {
+			return fmt.Errorf("audit: take chain head %d on unit %s: %w", chain, d.Unit, err)
+		}
+		seqs = append(seqs, first)
+		if len(rs) > 1 {
+			rows, err := d.Query(ctx, `SELECT nextval('audit_seq') FROM generate_series(1, $1)`, len(rs)-1)
+			if err != nil {
+				return fmt.Errorf("audit: number rows on unit %s: %w", d.Unit, err)
+			}
+			for rows.Next() {
+				var n int64
+				if err := rows.Scan(&n); err != nil {
+					rows.Close()
+					return err
+				}
+				seqs = append(seqs, n)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			slices.Sort(seqs)
+		}
+	} else {
+		var seq int64
+		if err := d.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &prev); err != nil {
+			return fmt.Errorf("audit: read chain head on unit %s: %w", d.Unit, err)
+		}
+		for range rs {
+			seq++
+			seqs = append(seqs, seq)
+		}
 	}
-	for _, r := range rs {
-		seq++
-		r.Seq, r.PrevHash = seq, prev
+	if len(seqs) != len(rs) {
+		return fmt.Errorf("audit: %d sequence numbers for %d rows on unit %s", len(seqs), len(rs), d.Unit)
+	}
+	for i, r := range rs {
+		r.Seq, r.Chain, r.PrevHash = seqs[i], chain, prev
 		r.Hash = rowHash(r)
 		prev = r.Hash
 	}
@@ -153,7 +238,7 @@ func appendRows(ctx context.Context, d *db.DB, rs []*Row) error {
 			return err
 		}
 	}
-	if _, err := d.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, seq, prev); err != nil {
+	if _, err := d.Exec(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = $3`, seqs[len(seqs)-1], prev, chain); err != nil {
 		return fmt.Errorf("audit: move chain head on unit %s: %w", d.Unit, err)
 	}
 	return nil
@@ -161,10 +246,10 @@ func appendRows(ctx context.Context, d *db.DB, rs []*Row) error {
 
 // insertRows stores rows whose chain fields are set, in one statement.
 func insertRows(ctx context.Context, d *db.DB, rs []*Row) error {
-	const cols = 13
+	const cols = 14
 	var q strings.Builder
 	q.WriteString(`INSERT INTO audit_log (id, seq, at, actor_id, actor_login, action,
-		entity_kind, entity_id, before_json, after_json, request_id, prev_hash, hash) VALUES `)
+		entity_kind, entity_id, before_json, after_json, request_id, prev_hash, hash, chain) VALUES `)
 	args := make([]any, 0, cols*len(rs))
 	for i, r := range rs {
 		if i > 0 {
@@ -180,7 +265,7 @@ func insertRows(ctx context.Context, d *db.DB, rs []*Row) error {
 		}
 		q.WriteByte(')')
 		args = append(args, r.ID, r.Seq, db.Millis(r.At), r.ActorID, r.ActorLogin, r.Action,
-			r.EntityKind, r.EntityID, nullJSON(r.Before), nullJSON(r.After), r.RequestID, r.PrevHash, r.Hash)
+			r.EntityKind, r.EntityID, nullJSON(r.Before), nullJSON(r.After), r.RequestID, r.PrevHash, r.Hash, r.Chain)
 	}
 	if _, err := d.Exec(ctx, q.String(), args...); err != nil {
 		return fmt.Errorf("audit: append %s on unit %s: %w", rs[0].Action, d.Unit, err)
@@ -229,40 +314,104 @@ func putOptional(h hash.Hash, b json.RawMessage) {
 	putString(h, string(b))
 }
 
-// Head returns the sequence number and hash of the last row of the chain of
-// d; keeping a copy elsewhere (a backup report, a printout) lets a later
-// Verify prove that the chain was not rewritten as a whole.
+// Head returns the highest sequence number of d's audit log and a hash of
+// its chain heads (the hash of the last row when there is one chain);
+// keeping a copy elsewhere (a backup report, a printout) lets a later Verify
+// prove that the log was not rewritten as a whole.
 func Head(ctx context.Context, d *db.DB) (seq int64, hash string, err error) {
-	err = d.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash)
+	heads, err := chainHeads(ctx, d)
 	if err != nil {
-		return 0, "", fmt.Errorf("audit: read chain head on unit %s: %w", d.Unit, err)
+		return 0, "", err
 	}
-	return seq, hash, nil
+	if len(heads) == 1 {
+		return heads[0].seq, heads[0].hash, nil
+	}
+	h := sha256.New()
+	putString(h, "loom.audit.heads.v1")
+	for _, c := range heads {
+		seq = max(seq, c.seq)
+		putString(h, strconv.Itoa(c.id))
+		putString(h, strconv.FormatInt(c.seq, 10))
+		putString(h, c.hash)
+	}
+	return seq, hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Verify walks the whole chain of d in one snapshot and reports every row that
+type chainHead struct {
+	id   int
+	seq  int64
+	hash string
+}
+
+func chainHeads(ctx context.Context, d *db.DB) ([]chainHead, error) {
+	rows, err := d.Query(ctx, `SELECT id, seq, hash FROM audit_head ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("audit: read chain heads on unit %s: %w", d.Unit, err)
+	}
+	defer rows.Close()
+	var out []chainHead
+	for rows.Next() {
+		var c chainHead
+		if err := rows.Scan(&c.id, &c.seq, &c.hash); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("audit: unit %s has no chain head", d.Unit)
+	}
+	return out, nil
+}
+
+// Verify walks every chain of d in one snapshot and reports every row that
 // was altered, every broken link, every run of missing rows, and a head that
-// does not match the last row. No violations and no error mean the chain is intact.
+// does not match the last row of its chain. No violations and no error mean
+// the log is intact. Sequence numbers run without gaps on SQLite, where a
+// gap is reported as missing rows; on PostgreSQL they may skip numbers (a
+// transaction that failed after taking one), and a removed row shows as the
+// broken link of the row after it in its chain, or as its chain's head.
 func Verify(ctx context.Context, d *db.DB) ([]Violation, error) {
 	var out []Violation
 	err := d.InReadTx(ctx, func(ctx context.Context) error {
 		out = nil
-		rows, err := d.Query(ctx, `SELECT `+rowColumns+` FROM audit_log ORDER BY seq`)
+		heads, err := chainHeads(ctx, d)
+		if err != nil {
+			return err
+		}
+		type state struct {
+			last int64
+			prev string
+		}
+		chains := map[int]*state{}
+		for _, c := range heads {
+			chains[c.id] = &state{prev: Genesis}
+		}
+		gapless := d.Engine != db.Postgres
+		rows, err := d.Query(ctx, `SELECT `+rowColumns+` FROM audit_log ORDER BY chain, seq`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
-		next, prev := int64(1), Genesis
 		for rows.Next() {
 			r, err := scanRow(rows)
 			if err != nil {
 				return err
 			}
+			c := chains[r.Chain]
+			if c == nil {
+				out = append(out, Violation{Seq: r.Seq, ID: r.ID, Problem: ProblemBrokenLink,
+					Detail: fmt.Sprintf("the row names chain %d, which has no head", r.Chain)})
+				c = &state{prev: Genesis}
+				chains[r.Chain] = c
+			}
 			switch {
-			case r.Seq != next:
+			case gapless && r.Seq != c.last+1:
 				out = append(out, Violation{Seq: r.Seq, ID: r.ID, Problem: ProblemMissing,
-					Detail: fmt.Sprintf("rows %d to %d are missing", next, r.Seq-1)})
-			case r.PrevHash != prev:
+					Detail: fmt.Sprintf("rows %d to %d are missing", c.last+1, r.Seq-1)})
+			case r.PrevHash != c.prev:
 				out = append(out, Violation{Seq: r.Seq, ID: r.ID, Problem: ProblemBrokenLink,
 					Detail: "prev_hash does not match the hash of the row before"})
 			}
@@ -270,22 +419,21 @@ func Verify(ctx context.Context, d *db.DB) ([]Violation, error) {
 				out = append(out, Violation{Seq: r.Seq, ID: r.ID, Problem: ProblemAltered,
 					Detail: "the row does not match its hash"})
 			}
-			next, prev = r.Seq+1, r.Hash
+			c.last, c.prev = r.Seq, r.Hash
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		seq, hash, err := Head(ctx, d)
-		if err != nil {
-			return err
-		}
-		switch {
-		case seq != next-1:
-			out = append(out, Violation{Seq: seq, Problem: ProblemHead,
-				Detail: fmt.Sprintf("the head names row %d but the last row is %d", seq, next-1)})
-		case hash != prev:
-			out = append(out, Violation{Seq: seq, Problem: ProblemHead,
-				Detail: "the head's hash is not the hash of the last row"})
+		for _, h := range heads {
+			c := chains[h.id]
+			switch {
+			case h.seq != c.last:
+				out = append(out, Violation{Seq: h.seq, Problem: ProblemHead,
+					Detail: fmt.Sprintf("the head of chain %d names row %d but its last row is %d", h.id, h.seq, c.last)})
+			case h.hash != c.prev:
+				out = append(out, Violation{Seq: h.seq, Problem: ProblemHead,
+					Detail: fmt.Sprintf("the head's hash of chain %d is not the hash of its last row", h.id)})
+			}
 		}
 		return nil
 	})
@@ -296,7 +444,7 @@ func Verify(ctx context.Context, d *db.DB) ([]Violation, error) {
 }
 
 const rowColumns = `id, seq, at, actor_id, actor_login, action, entity_kind, entity_id,
-	before_json, after_json, request_id, prev_hash, hash`
+	before_json, after_json, request_id, prev_hash, hash, chain`
 
 func scanRow(rows *sql.Rows) (Row, error) {
 	var (
@@ -305,7 +453,7 @@ func scanRow(rows *sql.Rows) (Row, error) {
 		before, after sql.NullString
 	)
 	err := rows.Scan(&r.ID, &r.Seq, &at, &r.ActorID, &r.ActorLogin, &r.Action, &r.EntityKind,
-		&r.EntityID, &before, &after, &r.RequestID, &r.PrevHash, &r.Hash)
+		&r.EntityID, &before, &after, &r.RequestID, &r.PrevHash, &r.Hash, &r.Chain)
 	if err != nil {
 		return r, err
 	}

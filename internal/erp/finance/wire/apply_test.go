@@ -87,6 +87,15 @@ func TestApplyPrepaymentInApp(t *testing.T) {
 		if st != http.StatusCreated || !strings.Contains(body, `"amount":"500.00"`) {
 			t.Fatalf("apply: %d %s", st, body)
 		}
+		var applied struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+		}
+		if json.Unmarshal([]byte(body), &applied) != nil || len(applied.Items) != 1 {
+			t.Fatalf("applied: %s", body)
+		}
+		defer undoInApp(t, s, pay.ID, applied.Items[0].ID)
 		st, body = s.Do(t, tok, "POST", "/api/v1/erp/finance/payables/apply", `{"source_id":"`+pay.ID+`","date":"`+today+`","allocations":[{"item_id":"`+bill+`","amount":"300.01"}]}`)
 		if st != http.StatusUnprocessableEntity || !strings.Contains(body, "allocations") || !strings.Contains(body, "fin.ap.error.apply_beyond_left") {
 			t.Fatalf("beyond left: %d %s", st, body)
@@ -109,7 +118,8 @@ func TestApplyPrepaymentInApp(t *testing.T) {
 				}
 				ctx := browser.NewWithSize(t, v.Width, v.Height)
 				signIn(t, ctx, s.URL, "xu.ming", lang)
-				for _, u := range []string{"/erp/finance/payables/apply?source_id=" + pay.ID, "/erp/finance/payables/pay", "/erp/finance/returns"} {
+				for _, u := range []string{"/erp/finance/payables/apply?source_id=" + pay.ID, "/erp/finance/payables/pay", "/erp/finance/returns",
+					"/erp/finance/payables/payments/" + pay.ID} {
 					browser.Do(t, ctx, chromedp.Navigate(s.URL+u), chromedp.WaitVisible(chromedp.CSS("section.page")))
 					if w := browser.Eval[int](t, ctx, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
 						t.Errorf("%s is %dpx wider than the window", u, w)
@@ -124,4 +134,41 @@ func TestApplyPrepaymentInApp(t *testing.T) {
 			}
 		}
 	})
+}
+
+// undoInApp undoes the prepayment's application through the API and the
+// screen: an accountant may not, bad input names the field, a second undo
+// is a conflict, the payment page shows it undone in both languages, and
+// the payment can then be reversed.
+func undoInApp(t *testing.T, s *apptest.Server, payment, application string) {
+	if t.Failed() {
+		return
+	}
+	acct, mgr := s.Token(t, "huang.jing"), s.Token(t, "xu.ming")
+	u := "/api/v1/erp/finance/payables/applications/" + application + "/undo"
+	if st, body := s.Do(t, acct, "POST", u, ""); st != http.StatusForbidden {
+		t.Fatalf("an accountant undid an application: %d %s", st, body)
+	}
+	if st, body := s.Do(t, mgr, "POST", u, `{"date":"2000-01-01"}`); st != http.StatusUnprocessableEntity || !strings.Contains(body, `"date"`) {
+		t.Fatalf("undo before the application: %d %s", st, body)
+	}
+	if st, body := s.Do(t, mgr, "POST", "/api/v1/erp/finance/supplier-payments/"+payment+"/reverse", `{}`); st != http.StatusConflict {
+		t.Fatalf("reversing an applied prepayment: %d %s", st, body)
+	}
+	if st, body := s.Do(t, mgr, "POST", u, ""); st != http.StatusOK || !strings.Contains(body, `"undone_on":"`) || !strings.Contains(body, `"undo_entry_id":"`) {
+		t.Fatalf("undo: %d %s", st, body)
+	}
+	if st, body := s.Do(t, mgr, "POST", u, ""); st != http.StatusConflict {
+		t.Fatalf("undo twice: %d %s", st, body)
+	}
+	c := s.Client(t, "xu.ming")
+	for lang, want := range map[string]string{"en": "Undone on", "zh-Hans": "撤销"} {
+		st, page := getLang(t, c, s.URL+"/erp/finance/payables/payments/"+payment, lang)
+		if st != http.StatusOK || !strings.Contains(page, "data-undone") || !strings.Contains(page, want) {
+			t.Fatalf("%s payment page after the undo: %d", lang, st)
+		}
+	}
+	if st, body := s.Do(t, mgr, "POST", "/api/v1/erp/finance/supplier-payments/"+payment+"/reverse", `{}`); st != http.StatusOK {
+		t.Fatalf("reverse after the undo: %d %s", st, body)
+	}
 }

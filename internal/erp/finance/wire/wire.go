@@ -21,6 +21,7 @@ import (
 	"github.com/loom-erp/loom/internal/erp/finance/internal/reports"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/rest"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ui"
+	"github.com/loom-erp/loom/internal/erp/inventory/shipmentcosts"
 	"github.com/loom-erp/loom/internal/erp/partner"
 	"github.com/loom-erp/loom/internal/erp/sales/salesorders"
 	"github.com/loom-erp/loom/internal/erp/sales/salesreturns"
@@ -146,8 +147,10 @@ func wire(ctx context.Context, env *module.Env) error {
 	rest.RegisterPayables(env.API, ap)
 	rest.RegisterYearClose(env.API, l)
 	rest.RegisterFXReval(env.API, l)
-	rest.RegisterMargin(env.API, margin.New(l))
-	apui.Register(env.Router, ap, l, env.Page, env.Log)
+	// The margin by item costs items from the inventory's stock valuation.
+	mg := margin.New(l, func() shipmentcosts.Costs { return shipmentcosts.From(env.Services) })
+	rest.RegisterMargin(env.API, mg)
+	apui.Register(env.Router, ap, l, mg, env.Page, env.Log)
 	return nil
 }
 

@@ -38,6 +38,13 @@ type Order struct {
 	Lines      []Line
 }
 
+// ShippedLine is what one shipment took of one order line.
+type ShippedLine struct {
+	LineNo   int // the order line's number
+	ItemID   string
+	Quantity money.Quantity
+}
+
 // Orders reads sales orders; its methods check no permission.
 type Orders interface {
 	// OrderLines returns an order with its lines (apperr NotFound if none).
@@ -45,6 +52,9 @@ type Orders interface {
 	// OpenOrdersValue returns what a customer's confirmed orders still to
 	// ship are worth, VAT included, per currency.
 	OpenOrdersValue(ctx context.Context, customerID string) (map[string]money.Amount, error)
+	// ShipmentLines returns what a shipment took of each order line, by
+	// order line number (apperr NotFound if no such shipment).
+	ShipmentLines(ctx context.Context, shipmentID string) ([]ShippedLine, error)
 }
 
 // From returns the Orders wired in this process, or nil.

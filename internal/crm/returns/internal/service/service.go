@@ -25,6 +25,7 @@ import (
 	"github.com/loom-erp/loom/internal/platform/bus"
 	"github.com/loom-erp/loom/internal/platform/db"
 	"github.com/loom-erp/loom/internal/platform/money"
+	"github.com/loom-erp/loom/internal/platform/notify"
 	"github.com/loom-erp/loom/internal/platform/outbox"
 )
 
@@ -438,7 +439,8 @@ func (s *Service) Cancel(ctx context.Context, id string) (*returns.RMA, error) {
 // ---- reads ----
 
 const rmaCols = `r.id, r.number, r.account_id, a.name, r.shipment_id, sh.number, sh.so_id, sh.so_number, sh.quote_id, r.status, r.notes,
-	r.created_by, r.authorized_by, r.authorized_at, r.return_number, r.erp_reason, r.received_at, r.version, r.created_at, r.updated_at`
+	r.created_by, r.authorized_by, r.authorized_at, r.return_number, r.erp_reason, r.received_at, r.version, r.created_at, r.updated_at,
+	r.erp_return_id`
 
 const rmaFrom = ` FROM crm_rma r JOIN crm_account a ON a.id = r.account_id JOIN crm_rma_shipment sh ON sh.id = r.shipment_id`
 
@@ -446,8 +448,10 @@ func scanRMA(sc interface{ Scan(...any) error }) (returns.RMA, error) {
 	var r returns.RMA
 	var status string
 	var authAt, recvAt, created, updated int64
+	var erpID string
 	err := sc.Scan(&r.ID, &r.Number, &r.AccountID, &r.AccountName, &r.ShipmentID, &r.ShipmentNumber, &r.SOID, &r.SONumber, &r.QuoteID,
-		&status, &r.Notes, &r.CreatedBy, &r.AuthorizedBy, &authAt, &r.ReturnNumber, &r.ERPReason, &recvAt, &r.Version, &created, &updated)
+		&status, &r.Notes, &r.CreatedBy, &r.AuthorizedBy, &authAt, &r.ReturnNumber, &r.ERPReason, &recvAt, &r.Version, &created, &updated, &erpID)
+	r.FromERP = erpID != ""
 	r.Status = returns.Status(status)
 	if authAt > 0 {
 		r.AuthorizedAt = db.FromMillis(authAt)
@@ -686,7 +690,7 @@ func (s *Service) received(ctx context.Context, ev bus.Envelope) error {
 		return fmt.Errorf("returns: decode %s: %w", ev.Type, err)
 	}
 	if d.RMAID == "" || !db.ValidID(d.RMAID) {
-		return nil // a return entered in ERP without an authorisation
+		return s.erpReturn(ctx, d, ev)
 	}
 	status := returns.StatusReceived
 	if d.Status == string(returns.StatusRejected) {
@@ -708,5 +712,78 @@ func (s *Service) received(ctx context.Context, ev bus.Envelope) error {
 			return fmt.Errorf("returns: apply received line: %w", err)
 		}
 	}
-	return nil
+	return s.tellOwner(ctx, d.RMAID, d.Number)
+}
+
+// erpReturn keeps a return entered in ERP without an authorisation, to show
+// read-only among the customer's and the order's returns: its id is ERP's,
+// its lines what ERP received of each item; its owner hears when it comes
+// in received. A customer or shipment the CRM does not know is left out.
+func (s *Service) erpReturn(ctx context.Context, d returns.ReceivedData, ev bus.Envelope) error {
+	if !db.ValidID(d.ReturnID) || d.Number == "" {
+		return nil
+	}
+	status := returns.StatusAuthorized // expected in ERP, not all in yet
+	switch d.Status {
+	case string(returns.StatusReceived):
+		status = returns.StatusReceived
+	case string(returns.StatusRejected), string(returns.StatusCancelled):
+		status = returns.Status(d.Status)
+	}
+	at, now := instant(d.ReceivedAt, ev), db.Millis(s.now())
+	var before string
+	if err := s.db.QueryRow(ctx, `SELECT status FROM crm_rma WHERE id = $1`, d.ReturnID).Scan(&before); err != nil && !isNoRows(err) {
+		return fmt.Errorf("returns: read ERP return: %w", err)
+	}
+	n, err := s.db.ExecAffected(ctx, `INSERT INTO crm_rma (id, number, account_id, shipment_id, status, notes, created_by, authorized_by,
+		authorized_at, return_number, erp_reason, received_at, version, created_at, updated_at, erp_return_id)
+		SELECT $1, $2, a.id, sh.id, $5, '', '', '', 0, $2, $6, $7, 1, $8, $8, $1 FROM crm_account a JOIN crm_rma_shipment sh ON sh.id = $4
+		WHERE a.id = $3 AND sh.account_id = a.id
+		ON CONFLICT (id) DO UPDATE SET status = excluded.status, erp_reason = excluded.erp_reason, received_at = excluded.received_at,
+		version = crm_rma.version + 1, updated_at = excluded.updated_at WHERE crm_rma.erp_return_id = excluded.erp_return_id`,
+		d.ReturnID, d.Number, d.CustomerID, d.ShipmentID, string(status), d.Reason, at, now)
+	if err != nil {
+		return fmt.Errorf("returns: keep ERP return: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	// The event carries everything received of the return so far.
+	for _, l := range d.Lines {
+		if l.ItemID == "" || l.Quantity.Sign() <= 0 {
+			continue
+		}
+		m, err := s.db.ExecAffected(ctx, `UPDATE crm_rma_line SET quantity = $3, received = $3 WHERE rma_id = $1 AND item_id = $2`,
+			d.ReturnID, l.ItemID, l.Quantity)
+		if err != nil {
+			return fmt.Errorf("returns: keep ERP return line: %w", err)
+		}
+		if m > 0 {
+			continue
+		}
+		if _, err := s.db.Exec(ctx, `INSERT INTO crm_rma_line (rma_id, line_no, item_id, quantity, reason, received)
+			VALUES ($1, (SELECT COALESCE(MAX(line_no), 0) + 1 FROM crm_rma_line WHERE rma_id = $1), $2, $3, '', $3)`,
+			d.ReturnID, l.ItemID, l.Quantity); err != nil {
+			return fmt.Errorf("returns: keep ERP return line: %w", err)
+		}
+	}
+	if status != returns.StatusReceived || before == string(returns.StatusReceived) {
+		return nil
+	}
+	return s.tellOwner(ctx, d.ReturnID, d.Number)
+}
+
+// tellOwner puts a notice in the bell of the owner of a return's customer:
+// ERP received goods of it.
+func (s *Service) tellOwner(ctx context.Context, id, number string) error {
+	var owner, name string
+	err := s.db.QueryRow(ctx, `SELECT a.owner_id, a.name FROM crm_rma r JOIN crm_account a ON a.id = r.account_id WHERE r.id = $1`, id).Scan(&owner, &name)
+	if isNoRows(err) || (err == nil && !db.ValidID(owner)) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("returns: read the customer's owner: %w", err)
+	}
+	return notify.Ask(ctx, s.db, notify.Request{UserID: owner, Kind: "crm.return", TitleKey: "crm.return.notice.received",
+		Params: map[string]any{"Number": number, "Account": name}, Link: "/crm/returns/" + id})
 }

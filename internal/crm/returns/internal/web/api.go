@@ -45,6 +45,7 @@ type CRMReturn struct {
 	ReceivedAt     *time.Time      `json:"received_at,omitempty"`
 	ReturnNumber   string          `json:"return_number,omitempty" doc:"ERP's number of the return."`
 	ERPReason      string          `json:"erp_reason,omitempty" doc:"Why ERP rejected the return."`
+	FromERP        bool            `json:"from_erp,omitempty" doc:"Entered in ERP without a CRM authorisation; read-only."`
 	Lines          []CRMReturnLine `json:"lines" nullable:"false"`
 	Version        int             `json:"version"`
 	CreatedAt      time.Time       `json:"created_at"`
@@ -143,7 +144,7 @@ func toAPI(r *returns.RMA) CRMReturn {
 		ShipmentNumber: r.ShipmentNumber, SOID: r.SOID, SONumber: r.SONumber, QuoteID: r.QuoteID, Status: string(r.Status), Notes: r.Notes,
 		CreatedBy: r.CreatedBy, CreatedByName: r.CreatedByName, AuthorizedBy: r.AuthorizedBy, AuthorizedName: r.AuthorizedName,
 		AuthorizedAt: timePtr(r.AuthorizedAt), ReceivedAt: timePtr(r.ReceivedAt), ReturnNumber: r.ReturnNumber, ERPReason: r.ERPReason,
-		Lines: []CRMReturnLine{}, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		FromERP: r.FromERP, Lines: []CRMReturnLine{}, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	for _, l := range r.Lines {
 		out.Lines = append(out.Lines, CRMReturnLine{LineNo: l.LineNo, ItemID: l.ItemID, ItemCode: l.ItemCode, ItemName: l.ItemName,
 			Quantity: l.Quantity, Reason: l.Reason, Received: l.Received})

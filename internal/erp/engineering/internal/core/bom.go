@@ -476,6 +476,34 @@ func (s *Service) ReleaseBOM(ctx context.Context, id string) (domain.EngBOM, err
 	return out, err
 }
 
+// DeleteBOM deletes a draft BOM with its lines; a released or obsolete
+// one stays (planning and production may refer to it).
+func (s *Service) DeleteBOM(ctx context.Context, id string) error {
+	if _, err := erpkit.Require(ctx, domain.PermWrite); err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(ctx context.Context) error {
+		before, err := s.draftBOM(ctx, id)
+		if apperr.IsKind(err, apperr.KindConflict) {
+			return apperr.Conflict(domain.KeyNotDraft, "Only a draft is deleted; make a released version obsolete instead")
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.DB.Exec(ctx, `DELETE FROM eng_bom_line WHERE bom_id = $1`, id); err != nil {
+			return err
+		}
+		n, err := s.DB.ExecAffected(ctx, `DELETE FROM eng_bom WHERE id = $1 AND status = 'draft'`, id)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return apperr.Conflict(domain.KeyNotDraft, "Only a draft is deleted; make a released version obsolete instead")
+		}
+		return s.record(ctx, "erp.engineering.bom.deleted", kindBOM, id, before, nil)
+	})
+}
+
 // ObsoleteBOM takes a released BOM out of use.
 func (s *Service) ObsoleteBOM(ctx context.Context, id string) (domain.EngBOM, error) {
 	if _, err := erpkit.Require(ctx, domain.PermWrite); err != nil {

@@ -179,35 +179,39 @@ func quotient(q, base money.Quantity) (money.Quantity, error) {
 	return money.QuantityFromDecimal(d, money.RoundHalfUp)
 }
 
-// WhereUsed lists the BOMs, of every status, that have an item as a component.
+// WhereUsed lists every BOM (all versions and statuses) that has the item
+// as a component (level 1), then every BOM that has one of those parents as
+// a component (level 2), and so on up to the top items. Each parent item
+// is followed up once, so a structure reached by two paths is not listed
+// twice above it.
 func (s *Service) WhereUsed(ctx context.Context, itemID string) ([]domain.EngWhereUsed, error) {
 	if _, err := erpkit.Require(ctx, domain.PermRead); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT b.id, b.item_id, b.version, b.status, b.effective_from, b.effective_to, b.base_quantity,
-		l.quantity, l.scrap, l.phantom FROM eng_bom_line l JOIN eng_bom b ON b.id = l.bom_id
-		WHERE l.component_id = $1 ORDER BY b.item_id, b.effective_from`, itemID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := []domain.EngWhereUsed{}
-	var ids []string
-	for rows.Next() {
-		var (
-			w       domain.EngWhereUsed
-			phantom int
-		)
-		if err := rows.Scan(&w.BOMID, &w.ParentID, &w.Version, &w.Status, &w.EffectiveFrom, &w.EffectiveTo, &w.BaseQuantity,
-			&w.Quantity, &w.Scrap, &phantom); err != nil {
-			return nil, err
+	seen := map[string]bool{itemID: true}
+	frontier := []string{itemID}
+	for level := 1; len(frontier) > 0; level++ {
+		var next []string
+		for _, component := range frontier {
+			rows, err := s.usedIn(ctx, component)
+			if err != nil {
+				return nil, err
+			}
+			for _, w := range rows {
+				w.Level = level
+				out = append(out, w)
+				if !seen[w.ParentID] {
+					seen[w.ParentID] = true
+					next = append(next, w.ParentID)
+				}
+			}
 		}
-		w.Phantom = phantom == 1
-		out = append(out, w)
-		ids = append(ids, w.ParentID)
+		frontier = next
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	ids := make([]string, 0, len(seen))
+	for id := range seen {
+		ids = append(ids, id)
 	}
 	c, err := s.catalog()
 	if err != nil {
@@ -219,8 +223,34 @@ func (s *Service) WhereUsed(ctx context.Context, itemID string) ([]domain.EngWhe
 	}
 	for i := range out {
 		out[i].ParentCode, out[i].ParentName = items[out[i].ParentID].Code, items[out[i].ParentID].Name
+		out[i].ComponentCode = items[out[i].ComponentID].Code
 	}
 	return out, nil
+}
+
+// usedIn lists the BOM lines that have component, with their BOMs.
+func (s *Service) usedIn(ctx context.Context, component string) ([]domain.EngWhereUsed, error) {
+	rows, err := s.DB.Query(ctx, `SELECT b.id, b.item_id, b.version, b.status, b.effective_from, b.effective_to, b.base_quantity,
+		l.quantity, l.scrap, l.phantom FROM eng_bom_line l JOIN eng_bom b ON b.id = l.bom_id
+		WHERE l.component_id = $1 ORDER BY b.item_id, b.effective_from, l.line_no`, component)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.EngWhereUsed
+	for rows.Next() {
+		var (
+			w       domain.EngWhereUsed
+			phantom int
+		)
+		if err := rows.Scan(&w.BOMID, &w.ParentID, &w.Version, &w.Status, &w.EffectiveFrom, &w.EffectiveTo, &w.BaseQuantity,
+			&w.Quantity, &w.Scrap, &phantom); err != nil {
+			return nil, err
+		}
+		w.Phantom, w.ComponentID = phantom == 1, component
+		out = append(out, w)
+	}
+	return out, rows.Err()
 }
 
 // ItemByRef finds an item by id or code for the screens and the API,

@@ -213,6 +213,11 @@ type EngExplosion struct {
 
 // EngWhereUsed is one BOM that uses a component.
 type EngWhereUsed struct {
+	// Level is 1 for a BOM that has the item itself as a component, 2 for
+	// one that has such a parent as a component, and so on up to the top.
+	Level         int            `json:"level"`
+	ComponentID   string         `json:"component_id" doc:"The component this BOM line is for: the item asked about at level 1, a parent of it above."`
+	ComponentCode string         `json:"component_code"`
 	BOMID         string         `json:"bom_id"`
 	ParentID      string         `json:"parent_id"`
 	ParentCode    string         `json:"parent_code"`

@@ -280,6 +280,23 @@ func (h *handler) bomObsolete(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// bomDelete deletes a draft BOM and goes back to the list.
+func (h *handler) bomDelete(w http.ResponseWriter, r *http.Request) {
+	if err := erpui.ParseForm(w, r, 0); err != nil {
+		h.pages.Fail(w, r, err)
+		return
+	}
+	err := h.svc.DeleteBOM(r.Context(), r.PathValue("id"))
+	switch {
+	case err == nil:
+		erpui.Redirect(w, r, "/erp/engineering/boms", "erp.engineering.flash.deleted")
+	case apperr.Status(err) >= 500 || apperr.KindOf(err) == apperr.KindNotFound:
+		h.pages.Fail(w, r, err)
+	default:
+		h.showAfterError(w, r, "/erp/engineering/boms/", err)
+	}
+}
+
 func (h *handler) bomCopy(w http.ResponseWriter, r *http.Request) {
 	h.act(w, r, "/erp/engineering/boms/", "erp.engineering.flash.copied", func() (string, error) {
 		b, err := h.svc.CopyBOM(r.Context(), r.PathValue("id"), r.PostForm.Get("version"), r.PostForm.Get("effective_from"))

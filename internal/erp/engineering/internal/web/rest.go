@@ -186,6 +186,12 @@ func (h *handler) operations(env *module.Env) {
 			b, err := h.svc.ReleaseBOM(ctx, in.ID)
 			return &bomOutput{Body: b}, err
 		})
+	del := op("erp-delete-bom", http.MethodDelete, "/erp/engineering/boms/{id}", "Delete a draft BOM")
+	del.DefaultStatus, del.Description = http.StatusNoContent, "Only a draft; a released version is made obsolete instead (409)."
+	api.Register(a, del, write,
+		func(ctx context.Context, in *api.IDParam) (*struct{}, error) {
+			return nil, h.svc.DeleteBOM(ctx, in.ID)
+		})
 	api.Register(a, op("erp-obsolete-bom", http.MethodPost, "/erp/engineering/boms/{id}/obsolete", "Make a released BOM obsolete"), write,
 		func(ctx context.Context, in *api.IDParam) (*bomOutput, error) {
 			b, err := h.svc.ObsoleteBOM(ctx, in.ID)

@@ -34,6 +34,7 @@ func Register(env *module.Env, svc *core.Service) {
 	rt.HandleFunc("POST /erp/engineering/boms/{id}", write, h.bomUpdate)
 	rt.HandleFunc("POST /erp/engineering/boms/{id}/release", write, h.bomRelease)
 	rt.HandleFunc("POST /erp/engineering/boms/{id}/obsolete", write, h.bomObsolete)
+	rt.HandleFunc("POST /erp/engineering/boms/{id}/delete", write, h.bomDelete)
 	rt.HandleFunc("POST /erp/engineering/boms/{id}/copy", write, h.bomCopy)
 	rt.HandleFunc("GET /erp/engineering/explode", read, h.explodePage)
 	rt.HandleFunc("GET /erp/engineering/where-used", read, h.whereUsedPage)

@@ -45,11 +45,11 @@ type handler struct {
 }
 
 // Register adds the payables screens to the router.
-func Register(rt *webui.Router, ap *payables.Service, l *ledger.Service, page func(r *http.Request, p webui.Page) webui.Page, log *slog.Logger) {
+func Register(rt *webui.Router, ap *payables.Service, l *ledger.Service, mg *margin.Service, page func(r *http.Request, p webui.Page) webui.Page, log *slog.Logger) {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &handler{ap: ap, l: l, mg: margin.New(l), page: page, log: log}
+	h := &handler{ap: ap, l: l, mg: mg, page: page, log: log}
 	rt.HandleFunc("GET /erp/finance/payables", finance.PermPayableRead, h.aging)
 	rt.HandleFunc("GET /erp/finance/payables/aging.xlsx", finance.PermPayableRead, h.agingExport)
 	rt.HandleFunc("GET /erp/finance/payables/suppliers/{id}", finance.PermPayableRead, h.supplier)
@@ -59,6 +59,7 @@ func Register(rt *webui.Router, ap *payables.Service, l *ledger.Service, page fu
 	rt.HandleFunc("GET /erp/finance/payables/apply", finance.PermPayableWrite, h.applyForm)
 	rt.HandleFunc("POST /erp/finance/payables/apply", finance.PermPayableWrite, h.applySave)
 	rt.HandleFunc("POST /erp/finance/payables/payments/{id}/reverse", finance.PermPayableReverse, h.reverse)
+	rt.HandleFunc("POST /erp/finance/payables/applications/{id}/undo", finance.PermPayableReverse, h.undo)
 	rt.HandleFunc("GET /erp/finance/margins", finance.PermMarginRead, h.marginPage)
 	rt.HandleFunc("GET /erp/finance/margins.xlsx", finance.PermMarginRead, h.marginExport)
 	rt.HandleFunc("GET /erp/finance/fx-revaluation", finance.PermEntryPost, h.fxPage)
@@ -350,7 +351,49 @@ func (h *handler) payment(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("done") != "" {
 		flash = tr(ctx, "fin.ap.paid_ok", map[string]any{"Number": p.Number})
 	}
-	h.show(w, r, http.StatusOK, "fin.ap.payments", flash, "success", paymentPage(p, ""))
+	apps, err := h.ap.Applications(ctx, p.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if r.URL.Query().Get("undone") != "" {
+		flash = tr(ctx, "fin.ap.undone_ok")
+	}
+	h.show(w, r, http.StatusOK, "fin.ap.payments", flash, "success", paymentPage(p, apps, ""))
+}
+
+// undo undoes an application of a payment's prepayment and shows the payment again.
+func (h *handler) undo(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, apperr.New(apperr.KindInvalid, "api.error.bad_request", "The request is not valid").WithCause(err))
+		return
+	}
+	pid := r.PostForm.Get("payment_id")
+	if _, err := h.ap.UndoApplication(ctx, r.PathValue("id"), r.PostForm.Get("date"), r.PostForm.Get("memo")); err != nil {
+		e, ok := apperr.As(err)
+		if !ok || (e.Kind != apperr.KindInvalid && e.Kind != apperr.KindConflict) || pid == "" {
+			h.fail(w, r, err)
+			return
+		}
+		p, perr := h.ap.Payment(ctx, pid)
+		if perr != nil {
+			h.fail(w, r, perr)
+			return
+		}
+		apps, aerr := h.ap.Applications(ctx, pid)
+		if aerr != nil {
+			h.fail(w, r, aerr)
+			return
+		}
+		h.show(w, r, e.Status(), "fin.ap.payments", "", "", paymentPage(p, apps, message(ctx, e)))
+		return
+	}
+	if pid == "" {
+		http.Redirect(w, r, "/erp/finance/payables", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/erp/finance/payables/payments/"+url.PathEscape(pid)+"?undone=1", http.StatusSeeOther)
 }
 
 func (h *handler) reverse(w http.ResponseWriter, r *http.Request) {
@@ -371,7 +414,12 @@ func (h *handler) reverse(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, perr)
 			return
 		}
-		h.show(w, r, e.Status(), "fin.ap.payments", "", "", paymentPage(p, message(ctx, e)))
+		apps, aerr := h.ap.Applications(ctx, id)
+		if aerr != nil {
+			h.fail(w, r, aerr)
+			return
+		}
+		h.show(w, r, e.Status(), "fin.ap.payments", "", "", paymentPage(p, apps, message(ctx, e)))
 		return
 	}
 	http.Redirect(w, r, "/erp/finance/payables/payments/"+id, http.StatusSeeOther)
@@ -561,6 +609,9 @@ func drill(o margin.Options, row margin.Row) templ.SafeURL {
 			return link("/erp/finance/margins", "from", o.From, "to", o.To, "by", margin.ByInvoice, "customer_id", o.CustomerID)
 		}
 		return link("/erp/finance/margins", "from", o.From, "to", o.To, "by", margin.ByInvoice, "so_id", row.Key)
+	}
+	if o.By == margin.ByItem || row.Key == "" {
+		return ""
 	}
 	return link("/erp/finance/invoices/" + row.Key)
 }

@@ -10,9 +10,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -33,7 +35,7 @@ func Register() {
 		Description: "journal entries posted per second by 16 workers, one commit per entry and 20 entries per commit, beside bare-SQL inserts of the same rows",
 		Run:         ledgerPost})
 	bench.Register(bench.Scenario{Name: "trial-balance",
-		Description: "trial balance of a year over 100,000×scale journal lines, beside a bare SQL sum of the lines",
+		Description: "trial balance of a year, and of a cut into months, over 100,000×scale journal lines (--scale 100: 10 M), beside a bare SQL sum of the lines",
 		Run:         trialBalance})
 	bench.Register(bench.Scenario{Name: "ar-aging",
 		Description: "receivables aging over 10,000×scale open invoices, beside a bare SQL sum per customer",
@@ -223,10 +225,14 @@ func ledgerPost(ctx context.Context, o bench.Options) ([]bench.Metric, error) {
 	}, nil
 }
 
-// generate writes n journal lines (n/2 entries of two lines) over the
-// twelve periods of this year into 40 accounts, and their balances, with
-// bulk SQL: generated data for reading, not a posting path.
-func generate(ctx context.Context, b *books, n int) (int, error) {
+// generate writes n journal lines (n/2 posted entries of two lines) over the
+// twelve periods of this year, 28 days in each, into 40 accounts, and their
+// balances: generated data for reading, not a posting path. It writes
+// set-based, a quarter of a million entries per transaction, numbered in
+// date order with ids derived from the number (no UUIDv7 Loom makes can
+// equal them); each batch is inserted as drafts, posted, and added to the
+// balances from its own lines, so the balances are the lines' sums.
+func generate(ctx context.Context, b *books, n int, log io.Writer) (int, error) {
 	var accts []string
 	rows, err := b.d.Query(ctx, `SELECT a.id FROM fin_account a WHERE NOT EXISTS (SELECT 1 FROM fin_account c WHERE c.parent_id = a.id)
 		AND a.control = '' ORDER BY a.code LIMIT 40`)
@@ -242,52 +248,196 @@ func generate(ctx context.Context, b *books, n int) (int, error) {
 		accts = append(accts, id)
 	}
 	rows.Close()
+	if len(accts) < 2 {
+		return 0, fmt.Errorf("benchfin: the chart has %d posting accounts, 2 at least are needed", len(accts))
+	}
 	var journal string
 	if err := b.d.QueryRow(ctx, `SELECT id FROM fin_journal WHERE is_default = 1`).Scan(&journal); err != nil {
 		return 0, err
 	}
-	year := time.Now().Year()
 	entries := n / 2
-	const chunk = 2000
-	for start := 0; start < entries; start += chunk {
+	if entries == 0 {
+		return 0, nil
+	}
+	began := time.Now()
+	year := time.Now().Year()
+	const days = 12 * 28
+	dayRows := make([][]any, days)
+	for i := range dayRows {
+		d := time.Date(year, time.Month(i/28+1), i%28+1, 0, 0, 0, 0, time.UTC)
+		dayRows[i] = []any{int64(i), d.Format(db.DateLayout), d.Format("2006-01")}
+	}
+	acctRows := make([][]any, len(accts))
+	for i, id := range accts {
+		acctRows[i] = []any{int64(i), id}
+	}
+	done, err := helperTables(ctx, b.d, []helper{
+		{"bench_day", `i INTEGER PRIMARY KEY, date TEXT NOT NULL, period TEXT NOT NULL`, dayRows},
+		{"bench_acct", `i INTEGER PRIMARY KEY, id TEXT NOT NULL`, acctRows},
+	})
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	defer bulkCache(ctx, b.d)()
+	// The entry numbered n: on day n×336÷entries of the year, worth
+	// v = 100 + n mod 99,900 fen, debiting account n mod L and crediting
+	// (7n+3) mod L, or (n+1) mod L when that is the same account.
+	id := numberedID(b.engine, "00000000-0000-7000-8000-", "s.n", 12)
+	day := fmt.Sprintf(`d.i = s.n * %d / %d`, days, entries)
+	l := strconv.Itoa(len(accts))
+	acct := `a.i = CASE WHEN k.ln = 1 THEN s.n % ` + l + ` WHEN (s.n * 7 + 3) % ` + l + ` <> s.n % ` + l + ` THEN (s.n * 7 + 3) % ` + l +
+		` ELSE (s.n + 1) % ` + l + ` END`
+	for lo := 0; lo < entries; lo += batch {
+		hi := min(lo+batch, entries) - 1
+		with, from := series(b.engine, lo, hi)
 		err := b.d.InTx(ctx, func(ctx context.Context) error {
-			for i := start; i < min(start+chunk, entries); i++ {
-				d := time.Date(year, time.Month(i%12+1), i%28+1, 0, 0, 0, 0, time.UTC)
-				date, period := d.Format(db.DateLayout), d.Format("2006-01")
-				id := fmt.Sprintf("00000000-0000-7000-8000-%012d", i)
-				v := int64(100 + i%99_900)
-				if _, err := b.d.Exec(ctx, `INSERT INTO fin_entry (id, journal_id, status, date, period, source_kind, source_id,
-					source_number, partner_kind, partner_id, memo, attachments, total, created_at, created_by, updated_at, version)
-					VALUES ($1, $2, 'draft', $3, $4, 'bench', $1, '', '', '', 'bench', 0, $5, 0, '', 0, 1)`, id, journal, date, period, v); err != nil {
-					return err
-				}
-				a1, a2 := accts[i%len(accts)], accts[(i*7+3)%len(accts)]
-				if a1 == a2 {
-					a2 = accts[(i+1)%len(accts)]
-				}
-				if _, err := b.d.Exec(ctx, `INSERT INTO fin_line (entry_id, line_no, account_id, currency, debit, credit, rate, base_debit,
-					base_credit, partner_kind, partner_id, memo, date) VALUES
-					($1, 1, $2, 'CNY', $4, 0, 1000000, $4, 0, '', '', '', $5), ($1, 2, $3, 'CNY', 0, $4, 1000000, 0, $4, '', '', '', $5)`,
-					id, a1, a2, v, date); err != nil {
-					return err
-				}
+			if _, err := b.d.Exec(ctx, with+`INSERT INTO fin_entry (id, journal_id, status, date, period, source_kind, source_id,
+				source_number, partner_kind, partner_id, memo, attachments, total, created_at, created_by, updated_at, version)
+				SELECT `+id+`, CAST($1 AS TEXT), 'draft', d.date, d.period, 'bench', `+id+`, '', '', '', 'bench', 0, 100 + s.n % 99900, 0, '', 0, 1
+				FROM `+from+` CROSS JOIN bench_day d WHERE `+day+``, journal); err != nil {
+				return fmt.Errorf("benchfin: write entries: %w", err)
+			}
+			if _, err := b.d.Exec(ctx, with+`INSERT INTO fin_line (entry_id, line_no, account_id, currency, debit, credit, rate, base_debit,
+				base_credit, partner_kind, partner_id, memo, date)
+				SELECT `+id+`, k.ln, a.id, 'CNY', k.dr * (100 + s.n % 99900), k.cr * (100 + s.n % 99900), 1000000,
+					k.dr * (100 + s.n % 99900), k.cr * (100 + s.n % 99900), '', '', '', d.date
+				FROM `+from+` CROSS JOIN (SELECT 1 AS ln, 1 AS dr, 0 AS cr UNION ALL SELECT 2, 0, 1) k
+				CROSS JOIN bench_day d CROSS JOIN bench_acct a WHERE `+day+` AND `+acct); err != nil {
+				return fmt.Errorf("benchfin: write lines: %w", err)
+			}
+			first, last := fmt.Sprintf("00000000-0000-7000-8000-%012d", lo), fmt.Sprintf("00000000-0000-7000-8000-%012d", hi)
+			if _, err := b.d.Exec(ctx, `UPDATE fin_entry SET status = 'posted' WHERE id >= $1 AND id <= $2 AND status = 'draft'`, first, last); err != nil {
+				return fmt.Errorf("benchfin: post entries: %w", err)
+			}
+			if _, err := b.d.Exec(ctx, `INSERT INTO fin_balance (account_id, period, currency, debit, credit, base_debit, base_credit)
+				SELECT account_id, substr(date, 1, 7), currency, sum(debit), sum(credit), sum(base_debit), sum(base_credit)
+				FROM fin_line WHERE entry_id >= $1 AND entry_id <= $2 GROUP BY account_id, substr(date, 1, 7), currency
+				ON CONFLICT (account_id, period, currency) DO UPDATE SET debit = fin_balance.debit + excluded.debit,
+				credit = fin_balance.credit + excluded.credit, base_debit = fin_balance.base_debit + excluded.base_debit,
+				base_credit = fin_balance.base_credit + excluded.base_credit`, first, last); err != nil {
+				return fmt.Errorf("benchfin: add balances: %w", err)
 			}
 			return nil
 		})
 		if err != nil {
 			return 0, err
 		}
+		if log != nil {
+			fmt.Fprintf(log, "benchfin: %d of %d lines written (%s)\n", 2*(hi+1), 2*entries, time.Since(began).Round(time.Second))
+		}
 	}
-	err = b.d.InTx(ctx, func(ctx context.Context) error {
-		if _, err := b.d.Exec(ctx, `UPDATE fin_entry SET status = 'posted' WHERE status = 'draft'`); err != nil {
+	if err := analyze(ctx, b.d); err != nil {
+		return 0, err
+	}
+	if log != nil {
+		fmt.Fprintf(log, "benchfin: %d lines generated in %s\n", 2*entries, time.Since(began).Round(time.Millisecond))
+	}
+	return entries * 2, nil
+}
+
+// batch is how many entries generate writes per transaction.
+var batch = 250_000
+
+// helper is a small table of generated rows that set-based inserts join.
+type helper struct {
+	name, cols string
+	rows       [][]any
+}
+
+// helperTables creates and fills the tables, and returns a function that
+// drops them.
+func helperTables(ctx context.Context, d *db.DB, hs []helper) (func(), error) {
+	done := func() {
+		for _, h := range hs {
+			_, _ = d.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+h.name)
+		}
+	}
+	done()
+	for _, h := range hs {
+		if _, err := d.Exec(ctx, `CREATE TABLE `+h.name+` (`+h.cols+`)`); err != nil {
+			done()
+			return nil, err
+		}
+	}
+	err := d.InTx(ctx, func(ctx context.Context) error {
+		for _, h := range hs {
+			for rows := h.rows; len(rows) > 0; {
+				part := rows[:min(len(rows), 400)]
+				rows = rows[len(part):]
+				var q strings.Builder
+				var args []any
+				for i, r := range part {
+					if i > 0 {
+						q.WriteString(", ")
+					}
+					q.WriteByte('(')
+					for j, v := range r {
+						if j > 0 {
+							q.WriteString(", ")
+						}
+						args = append(args, v)
+						q.WriteString("$" + strconv.Itoa(len(args)))
+					}
+					q.WriteByte(')')
+				}
+				if _, err := d.Exec(ctx, `INSERT INTO `+h.name+` VALUES `+q.String(), args...); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		done()
+		return nil, err
+	}
+	return done, nil
+}
+
+// series returns the SQL numbering rows s.n from lo to hi: a WITH clause
+// to put before the statement (SQLite) and what to select from.
+func series(e db.Engine, lo, hi int) (with, from string) {
+	if e == db.Postgres {
+		return "", fmt.Sprintf("generate_series(%d, %d) AS s(n)", lo, hi)
+	}
+	return fmt.Sprintf("WITH RECURSIVE s(n) AS (SELECT %d UNION ALL SELECT n + 1 FROM s WHERE n < %d) ", lo, hi), "s"
+}
+
+// numberedID is the SQL for prefix followed by the number expr in width
+// digits, as fmt's %0*d writes it.
+func numberedID(e db.Engine, prefix, expr string, width int) string {
+	if e == db.Postgres {
+		return fmt.Sprintf(`'%s' || lpad((%s)::text, %d, '0')`, prefix, expr, width)
+	}
+	return fmt.Sprintf(`printf('%s%%0%dd', %s)`, prefix, width, expr)
+}
+
+// bulkCache gives SQLite's writer connection a page cache of 1 GB for a
+// bulk insert, so big transactions do not spill pages to the WAL on the
+// way, and returns a function that sets it back to the usual 16 MB.
+func bulkCache(ctx context.Context, d *db.DB) func() {
+	if d.Engine != db.SQLite {
+		return func() {}
+	}
+	_, _ = d.Exec(ctx, `PRAGMA cache_size = -1000000`)
+	return func() { _, _ = d.Exec(context.WithoutCancel(ctx), `PRAGMA cache_size = -16000`) }
+}
+
+// analyze refreshes the planner's statistics; on SQLite from a sample of
+// each index, as a long-running database's would be.
+func analyze(ctx context.Context, d *db.DB) error {
+	if d.Engine == db.Postgres {
+		_, err := d.Exec(ctx, `ANALYZE`)
+		return err
+	}
+	return d.InTx(ctx, func(ctx context.Context) error {
+		if _, err := d.Exec(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
 			return err
 		}
-		_, err := b.d.Exec(ctx, `INSERT INTO fin_balance (account_id, period, currency, debit, credit, base_debit, base_credit)
-			SELECT l.account_id, e.period, l.currency, sum(l.debit), sum(l.credit), sum(l.base_debit), sum(l.base_credit)
-			FROM fin_line l JOIN fin_entry e ON e.id = l.entry_id GROUP BY l.account_id, e.period, l.currency`)
+		_, err := d.Exec(ctx, `ANALYZE`)
 		return err
 	})
-	return entries * 2, err
 }
 
 // timed runs f runs times and returns the median duration.
@@ -311,7 +461,7 @@ func trialBalance(ctx context.Context, o bench.Options) ([]bench.Metric, error) 
 	}
 	defer b.close()
 	scale := max(o.Scale, 1)
-	n, err := generate(ctx, b, 100_000*scale)
+	n, err := generate(ctx, b, 100_000*scale, o.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -364,38 +514,46 @@ func arAging(ctx context.Context, o bench.Options) ([]bench.Metric, error) {
 	n := 10_000 * scale
 	const customers = 1000
 	today := time.Now()
+	began := time.Now()
+	// Invoice number i: of customer i mod 1,000, dated i mod 400 days ago,
+	// due 30 days later, for 1,000 + i mod 500,000 fen, of which 0, 1.00
+	// or 2.00 is paid.
+	days := make([][]any, 400)
+	for i := range days {
+		d := today.AddDate(0, 0, -i)
+		days[i] = []any{int64(i), d.Format(db.DateLayout), d.AddDate(0, 0, 30).Format(db.DateLayout)}
+	}
+	done, err := helperTables(ctx, b.d, []helper{{"bench_day", `i INTEGER PRIMARY KEY, date TEXT NOT NULL, due TEXT NOT NULL`, days}})
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	defer bulkCache(ctx, b.d)()
 	err = b.d.InTx(ctx, func(ctx context.Context) error {
-		for c := range customers {
-			if _, err := b.d.Exec(ctx, `INSERT INTO fin_customer (id, code, name, short_name, tax_id, currency, owner_id, owner_name,
-				status, billing_address, contact_phone, bank_account, payment_days, credit_limit, has_limit, on_hold, hold_reason,
-				credit_sent, version, updated_at) VALUES ($1, $2, $3, '', '', 'CNY', '', '', 'active', '', '', '', 30, 0, 0, 0, '', '', 1, 0)`,
-				fmt.Sprintf("00000000-0000-7000-8000-c%011d", c), fmt.Sprintf("C%06d", c), fmt.Sprintf("客户 %d", c)); err != nil {
-				return err
-			}
+		with, from := series(b.engine, 0, customers-1)
+		if _, err := b.d.Exec(ctx, with+`INSERT INTO fin_customer (id, code, name, short_name, tax_id, currency, owner_id, owner_name,
+			status, billing_address, contact_phone, bank_account, payment_days, credit_limit, has_limit, on_hold, hold_reason,
+			credit_sent, version, updated_at) SELECT `+numberedID(b.engine, "00000000-0000-7000-8000-c", "s.n", 11)+`,
+			`+numberedID(b.engine, "C", "s.n", 6)+`, `+numberedID(b.engine, "客户 ", "s.n", 1)+`, '', '', 'CNY', '', '', 'active', '', '', '',
+			30, 0, 0, 0, '', '', 1, 0 FROM `+from); err != nil {
+			return err
 		}
-		return nil
+		with, from = series(b.engine, 0, n-1)
+		_, err := b.d.Exec(ctx, with+`INSERT INTO fin_ar_item (id, kind, customer_id, number, currency, rate, date, due_date, amount, open, contract_id)
+			SELECT `+numberedID(b.engine, "00000000-0000-7000-8000-a", "s.n", 11)+`, 'invoice',
+			`+numberedID(b.engine, "00000000-0000-7000-8000-c", "s.n % "+strconv.Itoa(customers), 11)+`,
+			`+numberedID(b.engine, "INV-", "s.n", 8)+`, 'CNY', 1000000, d.date, d.due, 1000 + s.n % 500000, 1000 + s.n % 500000 - s.n % 3 * 100, ''
+			FROM `+from+` CROSS JOIN bench_day d WHERE d.i = s.n % 400`)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	const chunk = 5000
-	for start := 0; start < n; start += chunk {
-		err := b.d.InTx(ctx, func(ctx context.Context) error {
-			for i := start; i < min(start+chunk, n); i++ {
-				d := today.AddDate(0, 0, -(i % 400))
-				amount := int64(1000 + i%500_000)
-				if _, err := b.d.Exec(ctx, `INSERT INTO fin_ar_item (id, kind, customer_id, number, currency, rate, date, due_date,
-					amount, open, contract_id) VALUES ($1, 'invoice', $2, $3, 'CNY', 1000000, $4, $5, $6, $7, '')`,
-					fmt.Sprintf("00000000-0000-7000-8000-a%011d", i), fmt.Sprintf("00000000-0000-7000-8000-c%011d", i%customers),
-					fmt.Sprintf("INV-%08d", i), d.Format(db.DateLayout), d.AddDate(0, 0, 30).Format(db.DateLayout), amount, amount-int64(i%3)*100); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	if err := analyze(ctx, b.d); err != nil {
+		return nil, err
+	}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "benchfin: %d open invoices of %d customers generated in %s\n", n, customers, time.Since(began).Round(time.Millisecond))
 	}
 	rp := reports.New(b.l)
 	sys := authz.WithPrincipal(ctx, authz.System())

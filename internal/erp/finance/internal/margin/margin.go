@@ -17,6 +17,7 @@ import (
 
 	"github.com/loom-erp/loom/internal/erp/finance"
 	"github.com/loom-erp/loom/internal/erp/finance/internal/ledger"
+	"github.com/loom-erp/loom/internal/erp/inventory/shipmentcosts"
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/authz"
 	"github.com/loom-erp/loom/internal/platform/db"
@@ -26,18 +27,27 @@ import (
 
 // Service computes gross margins from the ERP database.
 type Service struct {
-	db *db.DB
-	l  *ledger.Service
+	db    *db.DB
+	l     *ledger.Service
+	costs func() shipmentcosts.Costs // the inventory's cost per item of shipments and returns; nil or returning nil without one
 }
 
-// New returns the margin report over a ledger.
-func New(l *ledger.Service) *Service { return &Service{db: l.DB(), l: l} }
+// New returns the margin report over a ledger; costs, when given, is where
+// the margin by item reads the cost of goods per item of a shipment or return.
+func New(l *ledger.Service, costs ...func() shipmentcosts.Costs) *Service {
+	s := &Service{db: l.DB(), l: l}
+	if len(costs) > 0 {
+		s.costs = costs[0]
+	}
+	return s
+}
 
 // Groupings of the report.
 const (
 	ByCustomer = "customer"
 	ByOrder    = "order"
 	ByInvoice  = "invoice"
+	ByItem     = "item"
 )
 
 // Row is one group's revenue, cost of goods sold and margin.
@@ -46,6 +56,7 @@ type Row struct {
 	Label    string       `json:"label"` // its name or number
 	Customer string       `json:"customer,omitempty"`
 	Invoices int          `json:"invoices"`
+	Quantity string       `json:"quantity,omitempty"` // by item: the quantity invoiced less credited
 	Revenue  money.Amount `json:"revenue"`
 	COGS     money.Amount `json:"cogs"`
 	Margin   money.Amount `json:"margin"`
@@ -101,11 +112,14 @@ func (s *Service) Margins(ctx context.Context, o Options) (*Report, error) {
 	if !validDate(o.To) || o.To < o.From {
 		bad = append(bad, apperr.FieldError{Field: "to", Key: "fin.error.range_invalid", Message: i18n.TL(i18n.EN, "fin.error.range_invalid")})
 	}
-	if o.By != ByCustomer && o.By != ByOrder && o.By != ByInvoice {
+	if o.By != ByCustomer && o.By != ByOrder && o.By != ByInvoice && o.By != ByItem {
 		bad = append(bad, apperr.FieldError{Field: "by", Key: "fin.margin.error.by", Message: i18n.TL(i18n.EN, "fin.margin.error.by")})
 	}
 	if err := apperr.InvalidFields(bad...); err != nil {
 		return nil, err
+	}
+	if o.By == ByItem {
+		return s.byItem(ctx, o)
 	}
 	var out *Report
 	err := s.db.InReadTx(ctx, func(ctx context.Context) error {
@@ -117,7 +131,9 @@ func (s *Service) Margins(ctx context.Context, o Options) (*Report, error) {
 			COALESCE((SELECT sum(l.base_debit) - sum(l.base_credit) FROM fin_shipment sh
 				JOIN fin_entry e ON e.source_kind = $3 AND e.source_number = sh.number AND e.status = 'posted'
 				JOIN fin_line l ON l.entry_id = e.id JOIN fin_account a ON a.id = l.account_id AND a.type = 'expense'
-				WHERE sh.id = i.shipment_id AND i.kind = 'invoice'), 0)
+				WHERE sh.id = i.shipment_id AND i.kind = 'invoice'), 0),
+			(SELECT COALESCE(sum(quantity), 0) FROM fin_invoice_line WHERE invoice_id = i.id AND shipment_line > 0),
+			(SELECT COALESCE(sum(quantity), 0) FROM fin_shipment_line WHERE shipment_id = i.shipment_id)
 			FROM fin_invoice i WHERE i.status = 'posted' AND i.date >= $1 AND i.date <= $2`
 		args := []any{o.From, o.To, finance.SourceShipment}
 		if o.CustomerID != "" {
@@ -146,8 +162,17 @@ func (s *Service) Margins(ctx context.Context, o Options) (*Report, error) {
 				rate                                           money.Rate
 				net, cogs                                      money.Amount
 			)
-			if err := rows.Scan(&id, &number, &kind, &cust, &custName, &so, &soNumber, &rate, &net, &cogs); err != nil {
+			var billed, shipped money.Quantity
+			if err := rows.Scan(&id, &number, &kind, &cust, &custName, &so, &soNumber, &rate, &net, &cogs, &billed, &shipped); err != nil {
 				return err
+			}
+			// An invoice billing part of its shipment carries that part of
+			// the shipment's cost, by quantity (the margin by item costs
+			// each item at its own cost).
+			if billed.Sign() > 0 && shipped.Sign() > 0 && billed.Cmp(shipped) < 0 {
+				if cogs, err = share(cogs, billed, shipped); err != nil {
+					return err
+				}
 			}
 			rev, err := net.MulRate(rate, money.RoundHalfUp)
 			if err != nil {
@@ -198,6 +223,18 @@ func (s *Service) Margins(ctx context.Context, o Options) (*Report, error) {
 		return nil
 	})
 	return out, err
+}
+
+// share is a × part ÷ whole, half-up to the fen.
+func share(a money.Amount, part, whole money.Quantity) (money.Amount, error) {
+	x, err := a.Decimal().Mul(part.Decimal())
+	if err != nil {
+		return a, err
+	}
+	if x, err = x.Quo(whole.Decimal()); err != nil {
+		return a, err
+	}
+	return money.AmountFromDecimal(x, money.RoundHalfUp)
 }
 
 // percent is margin ÷ revenue × 100, half-up to two decimals.
@@ -267,12 +304,20 @@ func (r *Report) XLSX(lang string) ([]byte, error) {
 	if err := put(t("fin.margin.title"), r.From, r.To, r.Currency); err != nil {
 		return nil, err
 	}
-	if err := put(t("fin.margin.by."+r.By), t("fin.margin.invoices"), t("fin.margin.revenue"), t("fin.margin.cogs"), t("fin.margin.margin"), t("fin.margin.percent")); err != nil {
+	head := []any{t("fin.margin.by." + r.By), t("fin.margin.invoices"), t("fin.margin.revenue"), t("fin.margin.cogs"), t("fin.margin.margin"), t("fin.margin.percent")}
+	if r.By == ByItem {
+		head = append(head, t("fin.margin.quantity"))
+	}
+	if err := put(head...); err != nil {
 		return nil, err
 	}
 	for _, x := range append(slices.Clone(r.Rows), Row{Label: t("fin.entry.totals"), Invoices: r.Total.Invoices, Revenue: r.Total.Revenue,
 		COGS: r.Total.COGS, Margin: r.Total.Margin, Percent: r.Total.Percent}) {
-		if err := put(x.Label, x.Invoices, x.Revenue, x.COGS, x.Margin, x.Percent); err != nil {
+		vals := []any{x.Label, x.Invoices, x.Revenue, x.COGS, x.Margin, x.Percent}
+		if r.By == ByItem {
+			vals = append(vals, x.Quantity)
+		}
+		if err := put(vals...); err != nil {
 			return nil, err
 		}
 	}

@@ -116,7 +116,7 @@ func TestGrossMargin(t *testing.T) {
 		if _, err := m.Margins(rep, margin.Options{From: "2026-11-01", To: "2026-11-30"}); apperr.KindOf(err) != apperr.KindForbidden {
 			t.Fatalf("rep sees margins: %v", err)
 		}
-		if _, err := m.Margins(fin, margin.Options{From: "2026-11-30", To: "2026-11-01", By: "item"}); err == nil {
+		if _, err := m.Margins(fin, margin.Options{From: "2026-11-30", To: "2026-11-01", By: "week"}); err == nil {
 			t.Fatal("a bad range was accepted")
 		} else if ae, _ := apperr.As(err); len(ae.Fields) != 2 {
 			t.Fatalf("fields: %+v", ae.Fields)

@@ -45,6 +45,8 @@ type Application struct {
 	Amount     money.Amount `json:"amount"`
 	Date       string       `json:"date"`
 	EntryID    string       `json:"entry_id,omitempty"`
+	UndoneOn   string       `json:"undone_on,omitempty"`     // the date it was undone
+	UndoEntry  string       `json:"undo_entry_id,omitempty"` // a prepayment's entry that undid it
 }
 
 // applicable is what a source has left to apply.
@@ -71,7 +73,7 @@ func (s *Service) source(ctx context.Context, id string, lock bool) (*applicable
 			date: it.Date, rate: it.Rate, left: left}, nil
 	}
 	q := `SELECT p.number, p.supplier_id, p.currency, p.rate, p.date, p.prepaid,
-		COALESCE((SELECT sum(a.amount) FROM fin_ap_application a WHERE a.source_id = p.id), 0),
+		COALESCE((SELECT sum(a.amount) FROM fin_ap_application a WHERE a.source_id = p.id AND NOT EXISTS (SELECT 1 FROM fin_ap_application_reversal u WHERE u.application_id = a.id)), 0),
 		EXISTS (SELECT 1 FROM fin_ap_payment_reversal r WHERE r.payment_id = p.id)
 		FROM fin_ap_payment p WHERE p.id = $1`
 	if lock && s.db.Engine == db.Postgres {
@@ -242,15 +244,16 @@ func (s *Service) applications(ctx context.Context, where string, args ...any) (
 	if len(args) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT a.id, a.source_kind, a.source_id, a.item_id, i.number, a.amount, a.date, a.entry_id
-		FROM fin_ap_application a JOIN fin_ap_item i ON i.id = a.item_id WHERE `+where+` ORDER BY a.date, a.id`, args...)
+	rows, err := s.db.Query(ctx, `SELECT a.id, a.source_kind, a.source_id, a.item_id, i.number, a.amount, a.date, a.entry_id,
+		COALESCE(u.date, ''), COALESCE(u.entry_id, '') FROM fin_ap_application a JOIN fin_ap_item i ON i.id = a.item_id
+		LEFT JOIN fin_ap_application_reversal u ON u.application_id = a.id WHERE `+where+` ORDER BY a.date, a.id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a Application
-		if err := rows.Scan(&a.ID, &a.SourceKind, &a.SourceID, &a.ItemID, &a.ItemNumber, &a.Amount, &a.Date, &a.EntryID); err != nil {
+		if err := rows.Scan(&a.ID, &a.SourceKind, &a.SourceID, &a.ItemID, &a.ItemNumber, &a.Amount, &a.Date, &a.EntryID, &a.UndoneOn, &a.UndoEntry); err != nil {
 			return nil, err
 		}
 		out = append(out, a)

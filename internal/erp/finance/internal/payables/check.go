@@ -84,8 +84,10 @@ func CheckAllocations(ctx context.Context, d *db.DB) ([]check.Violation, error) 
 		rows, err := d.Query(ctx, `SELECT i.id, i.number, i.amount, i.open, i.reversed_entry,
 			COALESCE((SELECT sum(a.amount) FROM fin_ap_allocation a WHERE a.item_id = i.id
 				AND NOT EXISTS (SELECT 1 FROM fin_ap_payment_reversal r WHERE r.payment_id = a.payment_id)), 0)
-			+ COALESCE((SELECT sum(x.amount) FROM fin_ap_application x WHERE x.item_id = i.id), 0)
-			- COALESCE((SELECT sum(x.amount) FROM fin_ap_application x WHERE x.source_id = i.id), 0)
+			+ COALESCE((SELECT sum(x.amount) FROM fin_ap_application x WHERE x.item_id = i.id
+				AND NOT EXISTS (SELECT 1 FROM fin_ap_application_reversal u WHERE u.application_id = x.id)), 0)
+			- COALESCE((SELECT sum(x.amount) FROM fin_ap_application x WHERE x.source_id = i.id
+				AND NOT EXISTS (SELECT 1 FROM fin_ap_application_reversal u WHERE u.application_id = x.id)), 0)
 			FROM fin_ap_item i`)
 		if err != nil {
 			return err

@@ -92,6 +92,8 @@ const (
 	keyBillPaid        = "fin.ap.error.bill_paid"
 	keyReversed        = "fin.ap.error.already_reversed"
 	keyReverseDate     = "fin.ap.error.reverse_date"
+	keyUndone          = "fin.ap.error.application_undone"
+	keyUndoBill        = "fin.ap.error.application_bill_reversed"
 	keyOverflow        = "fin.ap.error.overflow"
 )
 

@@ -563,10 +563,11 @@ func (s *Service) ReversePayment(ctx context.Context, id, date, memo string) (*P
 			return conflict(keyReversed, map[string]any{"Number": p.Number})
 		}
 		var applied bool
-		if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fin_ap_application WHERE source_id = $1)`, id).Scan(&applied); err != nil {
+		if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fin_ap_application a WHERE a.source_id = $1
+			AND NOT EXISTS (SELECT 1 FROM fin_ap_application_reversal u WHERE u.application_id = a.id))`, id).Scan(&applied); err != nil {
 			return err
 		}
-		if applied { // apply.go: its prepayment went to bills since
+		if applied { // apply.go: its prepayment went to bills since, and that is not undone
 			return conflict(keyApplied, map[string]any{"Number": p.Number})
 		}
 		date = strings.TrimSpace(date)

@@ -91,6 +91,10 @@ type InvoiceLine struct {
 	Net         money.Amount    `json:"net"`
 	Tax         money.Amount    `json:"tax"`
 	Gross       money.Amount    `json:"gross"`
+	// ShipmentLine is the line of the invoice's shipment this line bills
+	// (0: none); SOLine the sales order line whose price it takes (0: none).
+	ShipmentLine int `json:"shipment_line,omitempty"`
+	SOLine       int `json:"so_line,omitempty"`
 }
 
 // InvoiceInput writes a draft invoice.
@@ -120,6 +124,11 @@ type InvoiceLineInput struct {
 	Quantity    money.Quantity
 	UnitPrice   money.UnitPrice
 	VATRate     *money.Rate // nil takes the item's rate, or 13%
+	// ShipmentLine bills part of the invoice's shipment's line of that
+	// number; SOLine is the sales order line it is priced from (both 0: a
+	// line billing no shipment line).
+	ShipmentLine int
+	SOLine       int
 }
 
 // CreditNoteInput writes a draft credit note for a posted invoice; without
@@ -226,7 +235,7 @@ func scanWith(r interface{ Scan(...any) error }, extra ...any) extraScan { retur
 
 func (s *Service) invoiceLines(ctx context.Context, id string) ([]InvoiceLine, error) {
 	rows, err := s.db.Query(ctx, `SELECT line_no, item_id, item_code, category_id, description, spec, uom, tax_code, quantity,
-		unit_price, vat_rate, net, tax, gross FROM fin_invoice_line WHERE invoice_id = $1 ORDER BY line_no`, id)
+		unit_price, vat_rate, net, tax, gross, shipment_line, so_line FROM fin_invoice_line WHERE invoice_id = $1 ORDER BY line_no`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +244,7 @@ func (s *Service) invoiceLines(ctx context.Context, id string) ([]InvoiceLine, e
 	for rows.Next() {
 		var l InvoiceLine
 		if err := rows.Scan(&l.LineNo, &l.ItemID, &l.ItemCode, &l.CategoryID, &l.Description, &l.Spec, &l.UoM, &l.TaxCode,
-			&l.Quantity, &l.UnitPrice, &l.VATRate, &l.Net, &l.Tax, &l.Gross); err != nil {
+			&l.Quantity, &l.UnitPrice, &l.VATRate, &l.Net, &l.Tax, &l.Gross, &l.ShipmentLine, &l.SOLine); err != nil {
 			return nil, err
 		}
 		out = append(out, l)
@@ -584,6 +593,17 @@ func (s *Service) draftInvoice(ctx context.Context, in InvoiceInput, base *Invoi
 	}
 	lines, lineBad := s.invoiceLinesOf(ctx, in.Lines)
 	bad = append(bad, lineBad...)
+	if base != nil {
+		for i := range lines { // a credit note bills no shipment
+			lines[i].ShipmentLine = 0
+		}
+	} else if len(lineBad) == 0 {
+		more, err := s.checkShipmentLines(ctx, in.ShipmentID, lines)
+		if err != nil {
+			return nil, err
+		}
+		bad = append(bad, more...)
+	}
 	if err := fieldErrorsOf(bad); err != nil {
 		return nil, err
 	}
@@ -638,7 +658,7 @@ func (s *Service) invoiceLinesOf(ctx context.Context, in []InvoiceLineInput) ([]
 		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
 		l := InvoiceLine{LineNo: i + 1, ItemCode: strings.TrimSpace(li.ItemCode), Description: strings.TrimSpace(li.Description),
 			Spec: strings.TrimSpace(li.Spec), UoM: strings.TrimSpace(li.UoM), TaxCode: strings.TrimSpace(li.TaxCode),
-			Quantity: li.Quantity, UnitPrice: li.UnitPrice, VATRate: money.MustRate("0.13")}
+			Quantity: li.Quantity, UnitPrice: li.UnitPrice, VATRate: money.MustRate("0.13"), ShipmentLine: li.ShipmentLine, SOLine: li.SOLine}
 		if l.ItemCode != "" {
 			var found bool
 			if items != nil {
@@ -682,6 +702,12 @@ func (s *Service) invoiceLinesOf(ctx context.Context, in []InvoiceLineInput) ([]
 		}
 		if l.Quantity.Sign() <= 0 {
 			bad = append(bad, fe(f("quantity"), keyQuantityInvalid))
+		}
+		if li.ShipmentLine < 0 || li.ShipmentLine > 100000 {
+			bad = append(bad, fe(f("shipment_line"), keyShipmentLine, map[string]any{"Line": li.ShipmentLine}))
+		}
+		if li.SOLine < 0 || li.SOLine > 100000 {
+			bad = append(bad, fe(f("so_line"), keyOrderLine, map[string]any{"Line": li.SOLine}))
 		}
 		if l.UnitPrice.Sign() < 0 {
 			bad = append(bad, fe(f("unit_price"), keyPriceInvalid))
@@ -733,10 +759,10 @@ func (s *Service) insertInvoice(ctx context.Context, inv *Invoice) error {
 func (s *Service) insertLines(ctx context.Context, inv *Invoice) error {
 	for _, l := range inv.Lines {
 		if _, err := s.db.Exec(ctx, `INSERT INTO fin_invoice_line (invoice_id, line_no, item_id, item_code, category_id,
-			description, spec, uom, tax_code, quantity, unit_price, vat_rate, net, tax, gross)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			description, spec, uom, tax_code, quantity, unit_price, vat_rate, net, tax, gross, shipment_line, so_line)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
 			inv.ID, l.LineNo, l.ItemID, l.ItemCode, l.CategoryID, l.Description, l.Spec, l.UoM, l.TaxCode, l.Quantity,
-			l.UnitPrice, l.VATRate, l.Net, l.Tax, l.Gross); err != nil {
+			l.UnitPrice, l.VATRate, l.Net, l.Tax, l.Gross, l.ShipmentLine, l.SOLine); err != nil {
 			return err
 		}
 	}

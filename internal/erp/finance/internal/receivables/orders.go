@@ -21,21 +21,21 @@ func (s *Service) salesOrders() salesorders.Orders {
 	return s.orders()
 }
 
-// orderPrices sets the invoice lines of a shipment to its sales order's
-// prices: each item at the order line's unit price less its discount and
-// at its VAT rate, in the order's currency. Items the order does not have
-// keep the list price; without a sales module nothing changes.
-func (s *Service) orderPrices(ctx context.Context, in *InvoiceInput, shipped []ShipmentLine) error {
+// orderPricing reads the sales order of a shipment invoice: its currency
+// and number go on the invoice, and the returned pricing says which order
+// lines each shipped item came from. Without a sales module, or an order
+// or shipment it does not know, every line keeps its list price.
+func (s *Service) orderPricing(ctx context.Context, in *InvoiceInput, sh *Shipment) (pricing, error) {
 	so := s.salesOrders()
 	if so == nil || in.SOID == "" {
-		return nil
+		return pricing{}, nil
 	}
 	o, err := so.OrderLines(ctx, in.SOID)
 	if apperr.KindOf(err) == apperr.KindNotFound {
-		return nil
+		return pricing{}, nil
 	}
 	if err != nil {
-		return err
+		return pricing{}, err
 	}
 	if o.Currency != "" {
 		in.Currency = o.Currency
@@ -43,28 +43,110 @@ func (s *Service) orderPrices(ctx context.Context, in *InvoiceInput, shipped []S
 	if in.SONumber == "" {
 		in.SONumber = o.Number
 	}
-	byItem := map[string]salesorders.Line{}
+	lines := map[int]salesorders.Line{}
+	first := map[string]int{}
 	for _, l := range o.Lines {
-		if _, ok := byItem[l.ItemID]; !ok { // the first line of an item sets its price
-			byItem[l.ItemID] = l
+		lines[l.LineNo] = l
+		if _, ok := first[l.ItemID]; !ok {
+			first[l.ItemID] = l.LineNo
 		}
 	}
-	for i := range in.Lines {
-		if i >= len(shipped) {
+	p := pricing{lines: lines, left: map[int][]pricedQty{}}
+	shipped, err := so.ShipmentLines(ctx, sh.ID)
+	if err != nil && apperr.KindOf(err) != apperr.KindNotFound {
+		return pricing{}, err
+	}
+	done, err := s.invoicedByOrderLine(ctx, sh.ID)
+	if err != nil {
+		return pricing{}, err
+	}
+	for _, sl := range sh.Lines {
+		var parts []pricedQty
+		for _, x := range shipped {
+			if x.ItemID != sl.ItemID {
+				continue
+			}
+			left, err := x.Quantity.Sub(done[[2]int{sl.LineNo, x.LineNo}])
+			if err != nil {
+				return pricing{}, err
+			}
+			if l, ok := lines[x.LineNo]; ok && left.Sign() > 0 {
+				parts = append(parts, pricedQty{line: &l, qty: left})
+			}
+		}
+		if len(parts) == 0 { // the sales module does not say: the item's first order line
+			if l, ok := lines[first[sl.ItemID]]; ok {
+				parts = append(parts, pricedQty{line: &l, qty: sl.Left})
+			}
+		}
+		p.left[sl.LineNo] = parts
+	}
+	return p, nil
+}
+
+// invoicedByOrderLine sums what posted invoices billed of a shipment, by
+// shipment line and sales order line.
+func (s *Service) invoicedByOrderLine(ctx context.Context, shipmentID string) (map[[2]int]money.Quantity, error) {
+	rows, err := s.db.Query(ctx, `SELECT l.shipment_line, l.so_line, COALESCE(sum(l.quantity), 0) FROM fin_invoice_line l
+		JOIN fin_invoice i ON i.id = l.invoice_id WHERE i.shipment_id = $1 AND i.kind = 'invoice' AND i.status = 'posted'
+		AND l.shipment_line > 0 GROUP BY l.shipment_line, l.so_line`, shipmentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[[2]int]money.Quantity{}
+	for rows.Next() {
+		var (
+			sl, ol int
+			q      money.Quantity
+		)
+		if err := rows.Scan(&sl, &ol, &q); err != nil {
+			return nil, err
+		}
+		out[[2]int{sl, ol}] = q
+	}
+	return out, rows.Err()
+}
+
+// pricing is which sales order lines the quantities still to invoice of a
+// shipment's lines came from.
+type pricing struct {
+	lines map[int]salesorders.Line
+	left  map[int][]pricedQty // by shipment line: the order lines' quantities still to invoice
+}
+
+// pricedQty is a quantity at an order line's price; line nil is the list price.
+type pricedQty struct {
+	line *salesorders.Line
+	qty  money.Quantity
+}
+
+// split divides a quantity picked of a shipment line over the order lines
+// it was shipped from, in order line order; what the order lines do not
+// cover goes at the last one's price (or the list price).
+func (p pricing) split(sl ShipmentLine, qty money.Quantity) []pricedQty {
+	var out []pricedQty
+	var last *salesorders.Line
+	for _, part := range p.left[sl.LineNo] {
+		if qty.Sign() <= 0 {
 			break
 		}
-		l, ok := byItem[shipped[i].ItemID]
-		if !ok {
-			continue
+		take := part.qty
+		if take.Cmp(qty) > 0 {
+			take = qty
 		}
-		price, err := netPrice(l.UnitPrice, l.Discount)
-		if err != nil {
-			return err
-		}
-		vat := l.VATRate
-		in.Lines[i].UnitPrice, in.Lines[i].VATRate = price, &vat
+		out = append(out, pricedQty{line: part.line, qty: take})
+		qty, _ = qty.Sub(take)
+		last = part.line
 	}
-	return nil
+	if qty.Sign() > 0 {
+		if len(out) > 0 {
+			out[len(out)-1].qty, _ = out[len(out)-1].qty.Add(qty)
+		} else {
+			out = append(out, pricedQty{line: last, qty: qty})
+		}
+	}
+	return out
 }
 
 // netPrice is a unit price less a discount fraction, half-up to the

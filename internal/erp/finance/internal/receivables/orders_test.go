@@ -34,6 +34,10 @@ func (b orderBook) OpenOrdersValue(_ context.Context, customerID string) (map[st
 	return out, nil
 }
 
+func (b orderBook) ShipmentLines(_ context.Context, id string) ([]salesorders.ShippedLine, error) {
+	return nil, apperr.NotFound("shipment", id)
+}
+
 func TestInvoicePricesFromOrder(t *testing.T) {
 	loomtest.Each(t, func(t *testing.T, cfg db.Config) {
 		e := newEnv(t, cfg)

@@ -240,6 +240,11 @@ const (
 	keyShipmentUnknown   = "fin.error.shipment_unknown"
 	keyShipmentInvoiced  = "fin.error.shipment_invoiced"
 	keyShipmentCustomer  = "fin.error.shipment_customer"
+	keyShipmentLine      = "fin.error.shipment_line"
+	keyShipmentOver      = "fin.error.shipment_over"
+	keyShipmentPartly    = "fin.error.shipment_partly"
+	keyShipmentNoLine    = "fin.error.shipment_no_line"
+	keyOrderLine         = "fin.error.order_line"
 )
 
 // notFound reports a record that does not exist or that the user may not see.

@@ -65,11 +65,20 @@ func (s *Service) creditedBy(ctx context.Context, returnID string) (string, erro
 	return id, err
 }
 
-// shipmentInvoice returns the posted invoice that billed a shipment, or "".
+// shipmentInvoice returns the posted invoice that billed (the last of) a
+// shipment, or while it is partly invoiced its newest posted invoice, or "".
 func (s *Service) shipmentInvoice(ctx context.Context, shipmentID string) (string, string, error) {
 	var id, number string
 	err := s.db.QueryRow(ctx, `SELECT s.invoice_id, COALESCE(i.number, '') FROM fin_shipment s
 		LEFT JOIN fin_invoice i ON i.id = NULLIF(s.invoice_id, '') WHERE s.id = $1`, shipmentID).Scan(&id, &number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", nil
+	}
+	if err != nil || id != "" {
+		return id, number, err
+	}
+	err = s.db.QueryRow(ctx, `SELECT id, number FROM fin_invoice WHERE shipment_id = $1 AND kind = 'invoice' AND status = 'posted'
+		ORDER BY date DESC, number DESC LIMIT 1`, shipmentID).Scan(&id, &number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", nil
 	}

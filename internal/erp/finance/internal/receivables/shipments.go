@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -59,6 +60,22 @@ type ShipmentLine struct {
 	ItemCode string         `json:"item_code"`
 	ItemName string         `json:"item_name"`
 	Quantity money.Quantity `json:"quantity"`
+	Invoiced money.Quantity `json:"invoiced"` // billed by posted invoices
+	Left     money.Quantity `json:"left"`     // still to invoice
+}
+
+// PartlyInvoiced reports whether posted invoices billed part, not all, of
+// the shipment.
+func (sh *Shipment) PartlyInvoiced() bool {
+	if sh.InvoiceID != "" {
+		return false
+	}
+	for _, l := range sh.Lines {
+		if l.Invoiced.Sign() > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // ApplyShipment records a shipment the sales module announced; a shipment
@@ -223,7 +240,7 @@ func (s *Service) shipment(ctx context.Context, id string) (*Shipment, string, e
 
 // shipmentLines reads a shipment's lines and names their items from the catalog.
 func (s *Service) shipmentLines(ctx context.Context, id string) ([]ShipmentLine, error) {
-	rows, err := s.db.Query(ctx, `SELECT line_no, item_id, quantity FROM fin_shipment_line WHERE shipment_id = $1 ORDER BY line_no`, id)
+	rows, err := s.db.Query(ctx, `SELECT line_no, item_id, quantity, invoiced FROM fin_shipment_line WHERE shipment_id = $1 ORDER BY line_no`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -231,10 +248,11 @@ func (s *Service) shipmentLines(ctx context.Context, id string) ([]ShipmentLine,
 	var ids []string
 	for rows.Next() {
 		var l ShipmentLine
-		if err := rows.Scan(&l.LineNo, &l.ItemID, &l.Quantity); err != nil {
+		if err := rows.Scan(&l.LineNo, &l.ItemID, &l.Quantity, &l.Invoiced); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		l.Left, _ = l.Quantity.Sub(l.Invoiced)
 		out = append(out, l)
 		ids = append(ids, l.ItemID)
 	}
@@ -263,11 +281,19 @@ func (s *Service) lookupItems(ctx context.Context, ids []string) (map[string]cat
 	return items.LookupItems(ctx, ids)
 }
 
-// InvoiceForShipment returns the input of an invoice billing a shipment
-// not invoiced yet: its customer, sales order and lines, each line at its
-// item's list price and VAT rate, dated today. Prices are the catalog's:
-// the user checks them against the sales order before saving.
-func (s *Service) InvoiceForShipment(ctx context.Context, id string) (InvoiceInput, error) {
+// ShipmentPick is how much of one shipment line an invoice bills.
+type ShipmentPick struct {
+	LineNo   int
+	Quantity money.Quantity
+}
+
+// InvoiceForShipment returns the input of an invoice billing a shipment, or
+// the picked quantities of its lines (none picked: all that is left to
+// invoice), dated today. Each line takes the price, discount and VAT rate
+// of the sales order line it was shipped from, so an item on two order
+// lines becomes two invoice lines at their own prices; without a sales
+// module the items' list prices. It needs PermInvoiceWrite.
+func (s *Service) InvoiceForShipment(ctx context.Context, id string, picks ...ShipmentPick) (InvoiceInput, error) {
 	if _, err := require(ctx, finance.PermInvoiceWrite); err != nil {
 		return InvoiceInput{}, err
 	}
@@ -277,6 +303,38 @@ func (s *Service) InvoiceForShipment(ctx context.Context, id string) (InvoiceInp
 	}
 	if sh.InvoiceID != "" {
 		return InvoiceInput{}, conflict(keyShipmentInvoiced, map[string]any{"Number": sh.Number, "Invoice": sh.InvoiceNumber})
+	}
+	byNo := map[int]ShipmentLine{}
+	for _, l := range sh.Lines {
+		byNo[l.LineNo] = l
+	}
+	if len(picks) == 0 {
+		for _, l := range sh.Lines {
+			if l.Left.Sign() > 0 {
+				picks = append(picks, ShipmentPick{LineNo: l.LineNo, Quantity: l.Left})
+			}
+		}
+	}
+	var bad []fieldError
+	seen := map[int]bool{}
+	for i, p := range picks {
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		l, ok := byNo[p.LineNo]
+		switch {
+		case !ok || seen[p.LineNo]:
+			bad = append(bad, fe(f("line_no"), keyShipmentLine, map[string]any{"Line": p.LineNo}))
+		case p.Quantity.Sign() <= 0:
+			bad = append(bad, fe(f("quantity"), keyQuantityInvalid))
+		case p.Quantity.Cmp(l.Left) > 0:
+			bad = append(bad, fe(f("quantity"), keyShipmentOver, map[string]any{"Line": p.LineNo, "Left": l.Left.String()}))
+		}
+		seen[p.LineNo] = true
+	}
+	if len(picks) == 0 {
+		bad = append(bad, fe("lines", keyLinesRequired))
+	}
+	if err := fieldErrorsOf(bad); err != nil {
+		return InvoiceInput{}, err
 	}
 	ids := make([]string, len(sh.Lines))
 	for i, l := range sh.Lines {
@@ -288,28 +346,118 @@ func (s *Service) InvoiceForShipment(ctx context.Context, id string) (InvoiceInp
 	}
 	in := InvoiceInput{CustomerID: sh.CustomerID, Date: s.ledger.Today(ctx), SOID: sh.SOID, SONumber: sh.SONumber, ShipmentID: sh.ID,
 		Memo: strings.TrimSpace(sh.Number)}
-	for _, l := range sh.Lines {
-		li := InvoiceLineInput{Quantity: l.Quantity, Description: l.ItemID}
-		if it, ok := items[l.ItemID]; ok {
-			rate := it.VATRate
-			li.ItemCode, li.Description, li.Spec, li.UoM, li.UnitPrice, li.VATRate = it.Code, it.Name, it.Spec, it.UoM, it.ListPrice, &rate
-		}
-		in.Lines = append(in.Lines, li)
-	}
-	if err := s.orderPrices(ctx, &in, sh.Lines); err != nil {
+	prices, err := s.orderPricing(ctx, &in, sh)
+	if err != nil {
 		return InvoiceInput{}, err
+	}
+	for _, p := range picks {
+		sl := byNo[p.LineNo]
+		for _, part := range prices.split(sl, p.Quantity) {
+			li := InvoiceLineInput{Quantity: part.qty, Description: sl.ItemID, ShipmentLine: sl.LineNo}
+			if it, ok := items[sl.ItemID]; ok {
+				rate := it.VATRate
+				li.ItemCode, li.Description, li.Spec, li.UoM, li.UnitPrice, li.VATRate = it.Code, it.Name, it.Spec, it.UoM, it.ListPrice, &rate
+			}
+			if part.line != nil {
+				price, err := netPrice(part.line.UnitPrice, part.line.Discount)
+				if err != nil {
+					return InvoiceInput{}, err
+				}
+				vat := part.line.VATRate
+				li.UnitPrice, li.VATRate, li.SOLine = price, &vat, part.line.LineNo
+			}
+			in.Lines = append(in.Lines, li)
+		}
 	}
 	return in, nil
 }
 
-// CreateInvoiceForShipment writes a draft invoice for a shipment at the
-// items' list prices (see InvoiceForShipment); it needs PermInvoiceWrite.
-func (s *Service) CreateInvoiceForShipment(ctx context.Context, id string) (*Invoice, error) {
-	in, err := s.InvoiceForShipment(ctx, id)
+// CreateInvoiceForShipment writes a draft invoice for a shipment, or the
+// picked quantities of its lines, at the sales order's prices (see
+// InvoiceForShipment); it needs PermInvoiceWrite.
+func (s *Service) CreateInvoiceForShipment(ctx context.Context, id string, picks ...ShipmentPick) (*Invoice, error) {
+	in, err := s.InvoiceForShipment(ctx, id, picks...)
 	if err != nil {
 		return nil, err
 	}
 	return s.CreateInvoice(ctx, in)
+}
+
+// shipmentLineState is a shipment line as billing sees it.
+type shipmentLineState struct {
+	itemID             string
+	quantity, invoiced money.Quantity
+}
+
+// shipmentLineStates reads a shipment's lines by number; ok is false when
+// finance does not know the shipment.
+func (s *Service) shipmentLineStates(ctx context.Context, id string) (map[int]shipmentLineState, bool, error) {
+	rows, err := s.db.Query(ctx, `SELECT line_no, item_id, quantity, invoiced FROM fin_shipment_line WHERE shipment_id = $1`, id)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	out := map[int]shipmentLineState{}
+	for rows.Next() {
+		var (
+			no int
+			l  shipmentLineState
+		)
+		if err := rows.Scan(&no, &l.itemID, &l.quantity, &l.invoiced); err != nil {
+			return nil, false, err
+		}
+		out[no] = l
+	}
+	return out, len(out) > 0, rows.Err()
+}
+
+// checkShipmentLines says what is wrong with the shipment lines an invoice's
+// lines bill: a line of no shipment, of another item, or more than is left
+// to invoice of a shipment line (several lines billing one shipment line
+// count together).
+func (s *Service) checkShipmentLines(ctx context.Context, shipmentID string, lines []InvoiceLine) ([]fieldError, error) {
+	var bad []fieldError
+	linked := false
+	for _, l := range lines {
+		linked = linked || l.ShipmentLine > 0
+	}
+	if !linked {
+		return nil, nil
+	}
+	states := map[int]shipmentLineState{}
+	if shipmentID != "" {
+		var err error
+		if states, _, err = s.shipmentLineStates(ctx, shipmentID); err != nil {
+			return nil, err
+		}
+	}
+	billed := map[int]money.Quantity{}
+	for i, l := range lines {
+		if l.ShipmentLine == 0 {
+			continue
+		}
+		f := func(name string) string { return fmt.Sprintf("lines[%d].%s", i, name) }
+		st, ok := states[l.ShipmentLine]
+		switch {
+		case shipmentID == "":
+			bad = append(bad, fe(f("shipment_line"), keyShipmentNoLine))
+			continue
+		case !ok || (l.ItemID != "" && l.ItemID != st.itemID):
+			bad = append(bad, fe(f("shipment_line"), keyShipmentLine, map[string]any{"Line": l.ShipmentLine}))
+			continue
+		}
+		sum, err := billed[l.ShipmentLine].Add(l.Quantity)
+		if err != nil {
+			bad = append(bad, fe(f("quantity"), keyOverflow))
+			continue
+		}
+		billed[l.ShipmentLine] = sum
+		left, _ := st.quantity.Sub(st.invoiced)
+		if sum.Cmp(left) > 0 {
+			bad = append(bad, fe(f("quantity"), keyShipmentOver, map[string]any{"Line": l.ShipmentLine, "Left": left.String()}))
+		}
+	}
+	return bad, nil
 }
 
 // checkShipment says what is wrong with billing a shipment on an invoice
@@ -338,20 +486,75 @@ func (s *Service) checkShipment(ctx context.Context, id, customerID string) (*fi
 	return nil, nil
 }
 
-// billShipment marks a shipment invoiced by a posting invoice; of two
-// invoices posting for one shipment, the second is refused.
+// billShipment records what a posting invoice bills of its shipment. An
+// invoice whose lines name shipment lines adds their quantities to the
+// lines' invoiced, each by a conditional update that never takes a line
+// past its quantity (of two invoices posting the last quantity at once, the
+// second is refused); an invoice naming no shipment line bills the whole
+// shipment, which nothing else may have billed. The shipment is marked
+// invoiced by the invoice that billed its last quantity.
 func (s *Service) billShipment(ctx context.Context, inv *Invoice) error {
 	if inv.Kind != KindInvoice || inv.ShipmentID == "" {
 		return nil
 	}
-	n, err := s.db.ExecAffected(ctx, `UPDATE fin_shipment SET invoice_id = $1 WHERE id = $2 AND invoice_id = '' AND customer_id = $3`,
-		inv.ID, inv.ShipmentID, inv.CustomerID)
-	if err != nil || n == 1 {
-		return err
-	}
 	bad, err := s.checkShipment(ctx, inv.ShipmentID, inv.CustomerID)
-	if err != nil || bad == nil {
+	if err != nil {
 		return err
 	}
-	return fieldErrorsOf([]fieldError{*bad})
+	if bad != nil {
+		return fieldErrorsOf([]fieldError{*bad})
+	}
+	_, known, err := s.shipmentLineStates(ctx, inv.ShipmentID)
+	if err != nil || !known {
+		return err
+	}
+	linked := false
+	var errs []fieldError
+	for i, l := range inv.Lines {
+		if l.ShipmentLine == 0 {
+			continue
+		}
+		linked = true
+		n, err := s.db.ExecAffected(ctx, `UPDATE fin_shipment_line SET invoiced = invoiced + $3
+			WHERE shipment_id = $1 AND line_no = $2 AND invoiced + $3 <= quantity`, inv.ShipmentID, l.ShipmentLine, l.Quantity)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// Another invoice billed it meanwhile: say so if it billed it all.
+			if bad, err := s.checkShipment(ctx, inv.ShipmentID, inv.CustomerID); err != nil || bad != nil {
+				if err != nil {
+					return err
+				}
+				return fieldErrorsOf([]fieldError{*bad})
+			}
+			var q, done money.Quantity
+			if err := s.db.QueryRow(ctx, `SELECT quantity, invoiced FROM fin_shipment_line WHERE shipment_id = $1 AND line_no = $2`,
+				inv.ShipmentID, l.ShipmentLine).Scan(&q, &done); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			left, _ := q.Sub(done)
+			errs = append(errs, fe(fmt.Sprintf("lines[%d].quantity", i), keyShipmentOver, map[string]any{"Line": l.ShipmentLine, "Left": left.String()}))
+		}
+	}
+	if err := fieldErrorsOf(errs); err != nil {
+		return err
+	}
+	if !linked {
+		if _, err := s.db.Exec(ctx, `UPDATE fin_shipment_line SET invoiced = quantity WHERE shipment_id = $1 AND invoiced = 0`, inv.ShipmentID); err != nil {
+			return err
+		}
+	}
+	n, err := s.db.ExecAffected(ctx, `UPDATE fin_shipment SET invoice_id = $1 WHERE id = $2 AND invoice_id = '' AND customer_id = $3
+		AND NOT EXISTS (SELECT 1 FROM fin_shipment_line WHERE shipment_id = $2 AND invoiced < quantity)`,
+		inv.ID, inv.ShipmentID, inv.CustomerID)
+	if err != nil || n == 1 || linked {
+		return err
+	}
+	// The whole shipment, but another invoice billed part of it.
+	var number string
+	if err := s.db.QueryRow(ctx, `SELECT number FROM fin_shipment WHERE id = $1`, inv.ShipmentID).Scan(&number); err != nil {
+		return err
+	}
+	return invalid("shipment_id", keyShipmentPartly, map[string]any{"Number": number})
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -65,21 +66,43 @@ func (s *Service) Aging(ctx context.Context, date string) (*Aging, error) {
 		if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fin_allocation WHERE date > $1)`, date).Scan(&later); err != nil {
 			return err
 		}
-		q := `SELECT i.customer_id, cu.code, cu.name, i.kind, i.due_date, i.rate, i.open
-			FROM fin_ar_item i JOIN fin_customer cu ON cu.id = i.customer_id
-			WHERE i.date <= $1 AND i.open <> 0`
+		// Each item's open amount at the date: what is open now, or with
+		// later allocations added back.
+		items := `SELECT i.id, i.customer_id, i.kind, i.due_date, i.rate, i.open AS amt
+			FROM fin_ar_item i WHERE i.date <= $1 AND i.open <> 0`
 		if later {
-			q = `SELECT i.customer_id, cu.code, cu.name, i.kind, i.due_date, i.rate,
+			items = `SELECT i.id, i.customer_id, i.kind, i.due_date, i.rate,
 			i.amount - COALESCE((SELECT sum(a.amount) FROM fin_allocation a WHERE a.target_id = i.id AND a.date <= $1), 0)
-			         + COALESCE((SELECT sum(a.amount) FROM fin_allocation a WHERE a.source_id = i.id AND a.date <= $1), 0)
-			FROM fin_ar_item i JOIN fin_customer cu ON cu.id = i.customer_id
-			WHERE i.date <= $1 AND (i.open <> 0
+			         + COALESCE((SELECT sum(a.amount) FROM fin_allocation a WHERE a.source_id = i.id AND a.date <= $1), 0) AS amt
+			FROM fin_ar_item i WHERE i.date <= $1 AND (i.open <> 0
 				OR EXISTS (SELECT 1 FROM fin_allocation a WHERE a.target_id = i.id AND a.date > $1)
 				OR EXISTS (SELECT 1 FROM fin_allocation a WHERE a.source_id = i.id AND a.date > $1))`
 		}
+		// The items in the base currency (rate 1, stored as 1000000) are
+		// added up in SQL by customer and column, so a hundred thousand
+		// open invoices come back as a few rows per customer; items in
+		// another currency come one by one, because each is converted and
+		// rounded on its own. Column -1 holds credits (anything but an
+		// invoice, or a negative invoice), 0 what is not yet due, 1… the
+		// overdue buckets, by due date against the date less each
+		// bucket's days.
+		day, _ := time.Parse(db.DateLayout, date)
+		nb := len(AgingBuckets) + 1
+		bucket := `CASE WHEN y.kind <> 'invoice' OR y.amt < 0 THEN -1 WHEN y.due_date >= $1 THEN 0`
+		for i, limit := range AgingBuckets {
+			bucket += fmt.Sprintf(` WHEN y.due_date >= '%s' THEN %d`, day.AddDate(0, 0, -limit).Format(db.DateLayout), i+1)
+		}
+		bucket += fmt.Sprintf(` ELSE %d END`, nb)
+		q := `SELECT g.customer_id, cu.code, cu.name, g.col, g.rate, g.amt FROM (
+				SELECT y.customer_id, ` + bucket + ` AS col, y.rate, sum(y.amt) AS amt
+				FROM (` + items + `) y WHERE y.amt <> 0 AND y.rate = 1000000 GROUP BY 1, 2, 3
+				UNION ALL
+				SELECT y.customer_id, ` + bucket + `, y.rate, y.amt
+				FROM (` + items + `) y WHERE y.amt <> 0 AND y.rate <> 1000000) g
+			JOIN fin_customer cu ON cu.id = g.customer_id`
 		args := []any{date}
 		if !p.System && p.Scope("fin.customer") != authz.ScopeCompany {
-			q += ` AND cu.owner_id = $2`
+			q += ` WHERE cu.owner_id = $2`
 			args = append(args, p.UserID)
 		}
 		rows, err := s.db.Query(ctx, q, args...)
@@ -87,8 +110,6 @@ func (s *Service) Aging(ctx context.Context, date string) (*Aging, error) {
 			return err
 		}
 		defer rows.Close()
-		day, _ := time.Parse(db.DateLayout, date)
-		nb := len(AgingBuckets) + 1
 		type acc struct {
 			code, name      string
 			notDue, credits int64
@@ -97,11 +118,12 @@ func (s *Service) Aging(ctx context.Context, date string) (*Aging, error) {
 		by := map[string]*acc{}
 		for rows.Next() {
 			var (
-				id, code, name, kind, due string
-				rate                      money.Rate
-				open                      money.Amount
+				id, code, name string
+				col            int
+				rate           money.Rate
+				open           money.Amount
 			)
-			if err := rows.Scan(&id, &code, &name, &kind, &due, &rate, &open); err != nil {
+			if err := rows.Scan(&id, &code, &name, &col, &rate, &open); err != nil {
 				return err
 			}
 			if open.IsZero() {
@@ -116,21 +138,14 @@ func (s *Service) Aging(ctx context.Context, date string) (*Aging, error) {
 				a = &acc{code: code, name: name, overdue: make([]int64, nb)}
 				by[id] = a
 			}
-			if kind != "invoice" || base.Sign() < 0 {
+			switch {
+			case col < 0:
 				a.credits += base.Units()
-				continue
-			}
-			dueDay, _ := time.Parse(db.DateLayout, due)
-			past := int(day.Sub(dueDay).Hours() / 24)
-			if past <= 0 {
+			case col == 0:
 				a.notDue += base.Units()
-				continue
+			default:
+				a.overdue[col-1] += base.Units()
 			}
-			b := slices.IndexFunc(AgingBuckets, func(limit int) bool { return past <= limit })
-			if b < 0 {
-				b = nb - 1
-			}
-			a.overdue[b] += base.Units()
 		}
 		if err := rows.Err(); err != nil {
 			return err

@@ -26,13 +26,15 @@ type FinApplication struct {
 	Amount     string `json:"amount" format:"decimal"`
 	Date       string `json:"date"`
 	EntryID    string `json:"entry_id,omitempty" doc:"The transfer's journal entry (prepayments only)."`
+	UndoneOn   string `json:"undone_on,omitempty" doc:"The date the application was undone."`
+	UndoEntry  string `json:"undo_entry_id,omitempty" doc:"The entry that moved an undone prepayment back (prepayments only)."`
 }
 
 func applicationsJSON(list []payables.Application) []FinApplication {
 	out := []FinApplication{}
 	for _, a := range list {
 		out = append(out, FinApplication{ID: a.ID, SourceKind: a.SourceKind, SourceID: a.SourceID, ItemID: a.ItemID, ItemNumber: a.ItemNumber,
-			Amount: a.Amount.String(), Date: a.Date, EntryID: a.EntryID})
+			Amount: a.Amount.String(), Date: a.Date, EntryID: a.EntryID, UndoneOn: a.UndoneOn, UndoEntry: a.UndoEntry})
 	}
 	return out
 }
@@ -60,4 +62,25 @@ func (x aph) applications(ctx context.Context, in *api.IDParam) (*api.ListOutput
 		return nil, err
 	}
 	return &api.ListOutput[FinApplication]{Body: api.Page[FinApplication]{Items: applicationsJSON(list)}}, nil
+}
+
+// FinUndoApplicationInput undoes an application.
+type FinUndoApplicationInput struct {
+	Date string `json:"date,omitempty" doc:"YYYY-MM-DD, not before the application; today when empty."`
+	Memo string `json:"memo,omitempty" maxLength:"200"`
+}
+
+func (x aph) undoApplication(ctx context.Context, in *struct {
+	api.IDParam
+	Body *FinUndoApplicationInput `required:"false"`
+}) (*struct{ Body FinApplication }, error) {
+	var b FinUndoApplicationInput
+	if in.Body != nil {
+		b = *in.Body
+	}
+	a, err := x.ap.UndoApplication(ctx, in.ID, b.Date, b.Memo)
+	if err != nil {
+		return nil, err
+	}
+	return &struct{ Body FinApplication }{applicationsJSON([]payables.Application{*a})[0]}, nil
 }

@@ -14,10 +14,11 @@ import (
 
 // FinMarginRow is one group's revenue, cost of goods sold and gross margin.
 type FinMarginRow struct {
-	Key      string       `json:"key" doc:"Customer id, sales order id or invoice id."`
+	Key      string       `json:"key" doc:"Customer id, sales order id, invoice id or item id."`
 	Label    string       `json:"label"`
 	Customer string       `json:"customer,omitempty"`
 	Invoices int          `json:"invoices"`
+	Quantity string       `json:"quantity,omitempty" doc:"By item: the quantity invoiced less credited."`
 	Revenue  money.Amount `json:"revenue"`
 	COGS     money.Amount `json:"cogs"`
 	Margin   money.Amount `json:"margin"`
@@ -40,13 +41,13 @@ type mgh struct{ m *margin.Service }
 func RegisterMargin(a *api.API, m *margin.Service) {
 	x := mgh{m}
 	api.Register(a, huma.Operation{OperationID: "erp-finance-gross-margin", Method: http.MethodGet, Path: "/erp/finance/reports/gross-margin",
-		Summary: "Gross margin by customer, sales order or invoice over a date range", Tags: []string{"Finance"}}, finance.PermMarginRead, x.report)
+		Summary: "Gross margin by customer, sales order, invoice or item over a date range", Tags: []string{"Finance"}}, finance.PermMarginRead, x.report)
 }
 
 func (x mgh) report(ctx context.Context, in *struct {
 	From       string `query:"from" doc:"YYYY-MM-DD."`
 	To         string `query:"to" doc:"YYYY-MM-DD."`
-	By         string `query:"by" enum:"customer,order,invoice," doc:"customer when empty."`
+	By         string `query:"by" enum:"customer,order,invoice,item," doc:"customer when empty."`
 	CustomerID string `query:"customer_id" maxLength:"64"`
 	SOID       string `query:"so_id" maxLength:"64"`
 }) (*struct{ Body FinMarginReport }, error) {

@@ -156,6 +156,7 @@ func RegisterPayables(a *api.API, ap *payables.Service) {
 	api.Register(a, op("get-supplier-payment", http.MethodGet, "/supplier-payments/{id}", "Get a supplier payment with its allocations", 0), finance.PermPayableRead, x.getPayment)
 	api.Register(a, op("apply-to-bills", http.MethodPost, "/payables/apply", "Apply a supplier prepayment or debit note to open bills", http.StatusCreated), finance.PermPayableWrite, x.apply)
 	api.Register(a, op("list-payable-applications", http.MethodGet, "/payables/{id}/applications", "Prepayments and debit notes applied to a bill, or what a prepayment or debit note was applied to", 0), finance.PermPayableRead, x.applications)
+	api.Register(a, op("undo-payable-application", http.MethodPost, "/payables/applications/{id}/undo", "Undo an application of a prepayment or debit note to a bill", 0), finance.PermPayableReverse, x.undoApplication)
 	api.Register(a, op("reverse-supplier-payment", http.MethodPost, "/supplier-payments/{id}/reverse", "Reverse a supplier payment", 0), finance.PermPayableReverse, x.reverse)
 	api.Register(a, op("ap-aging", http.MethodGet, "/reports/ap-aging", "Payables aging at a date", 0), finance.PermPayableRead, x.aging)
 	api.Register(a, op("supplier-statement", http.MethodGet, "/suppliers/{id}/statement", "A supplier's statement over a date range", 0), finance.PermPayableRead, x.statement)

@@ -77,18 +77,20 @@ type FinInvoice struct {
 
 // FinInvoiceLine is one line of an invoice.
 type FinInvoiceLine struct {
-	LineNo      int             `json:"line_no"`
-	ItemCode    string          `json:"item_code,omitempty"`
-	Description string          `json:"description"`
-	Spec        string          `json:"spec,omitempty"`
-	UoM         string          `json:"uom,omitempty"`
-	TaxCode     string          `json:"tax_code,omitempty"`
-	Quantity    money.Quantity  `json:"quantity"`
-	UnitPrice   money.UnitPrice `json:"unit_price" doc:"Before VAT."`
-	VATRate     money.Rate      `json:"vat_rate"`
-	Net         money.Amount    `json:"net"`
-	Tax         money.Amount    `json:"tax"`
-	Gross       money.Amount    `json:"gross"`
+	LineNo       int             `json:"line_no"`
+	ItemCode     string          `json:"item_code,omitempty"`
+	Description  string          `json:"description"`
+	Spec         string          `json:"spec,omitempty"`
+	UoM          string          `json:"uom,omitempty"`
+	TaxCode      string          `json:"tax_code,omitempty"`
+	Quantity     money.Quantity  `json:"quantity"`
+	UnitPrice    money.UnitPrice `json:"unit_price" doc:"Before VAT."`
+	VATRate      money.Rate      `json:"vat_rate"`
+	Net          money.Amount    `json:"net"`
+	Tax          money.Amount    `json:"tax"`
+	Gross        money.Amount    `json:"gross"`
+	ShipmentLine int             `json:"shipment_line,omitempty" doc:"The line of the invoice's shipment this line bills."`
+	SOLine       int             `json:"so_line,omitempty" doc:"The sales order line whose price the line takes."`
 }
 
 // FinInvoiceInput writes a draft invoice.
@@ -109,14 +111,16 @@ type FinInvoiceInput struct {
 
 // FinInvoiceLineInput is one line of a draft invoice.
 type FinInvoiceLineInput struct {
-	ItemCode    string            `json:"item_code,omitempty" doc:"With a catalog item, the description, spec, unit and VAT rate default to the item's."`
-	Description string            `json:"description,omitempty" maxLength:"100"`
-	Spec        string            `json:"spec,omitempty" maxLength:"100"`
-	UoM         string            `json:"uom,omitempty" maxLength:"20"`
-	TaxCode     string            `json:"tax_code,omitempty" maxLength:"19" doc:"商品和服务税收分类编码."`
-	Quantity    api.DecimalString `json:"quantity"`
-	UnitPrice   api.DecimalString `json:"unit_price" doc:"Before VAT, up to 6 decimal places."`
-	VATRate     api.DecimalString `json:"vat_rate,omitempty" doc:"0.13, 0.09, 0.06, 0.05, 0.03, 0.01 or 0; empty takes the item's, or 0.13."`
+	ItemCode     string            `json:"item_code,omitempty" doc:"With a catalog item, the description, spec, unit and VAT rate default to the item's."`
+	Description  string            `json:"description,omitempty" maxLength:"100"`
+	Spec         string            `json:"spec,omitempty" maxLength:"100"`
+	UoM          string            `json:"uom,omitempty" maxLength:"20"`
+	TaxCode      string            `json:"tax_code,omitempty" maxLength:"19" doc:"商品和服务税收分类编码."`
+	Quantity     api.DecimalString `json:"quantity"`
+	UnitPrice    api.DecimalString `json:"unit_price" doc:"Before VAT, up to 6 decimal places."`
+	VATRate      api.DecimalString `json:"vat_rate,omitempty" doc:"0.13, 0.09, 0.06, 0.05, 0.03, 0.01 or 0; empty takes the item's, or 0.13."`
+	ShipmentLine int               `json:"shipment_line,omitempty" minimum:"0" doc:"Bills part of this line of the invoice's shipment: at posting, never more than is left of it to invoice."`
+	SOLine       int               `json:"so_line,omitempty" minimum:"0" doc:"The sales order line the price comes from."`
 }
 
 // FinCreditNoteInput writes a draft credit note.
@@ -229,7 +233,7 @@ func registerReceivables(a *api.API, ar *receivables.Service) {
 	api.Register(a, op("export-invoices", http.MethodGet, "/invoices/export", "Invoices as the tax platform's bulk-issue workbook (xlsx)", 0), finance.PermInvoiceRead, x.exportInvoices)
 	api.Register(a, op("list-shipments", http.MethodGet, "/shipments", "List shipments announced by the sales module, newest first", 0), finance.PermInvoiceRead, x.listShipments)
 	api.Register(a, op("get-shipment", http.MethodGet, "/shipments/{id}", "Get a shipment with its items and invoice", 0), finance.PermInvoiceRead, x.getShipment)
-	api.Register(a, op("invoice-shipment", http.MethodPost, "/shipments/{id}/invoice", "Write a draft invoice for a shipment at the items' list prices", http.StatusCreated), finance.PermInvoiceWrite, x.invoiceShipment)
+	api.Register(a, op("invoice-shipment", http.MethodPost, "/shipments/{id}/invoice", "Write a draft invoice for a shipment, or chosen quantities of its lines, at its sales order lines' prices", http.StatusCreated), finance.PermInvoiceWrite, x.invoiceShipment)
 	api.Register(a, op("list-returns-to-credit", http.MethodGet, "/returns", "List received customer returns with their shipment's invoice and credit note", 0), finance.PermInvoiceRead, x.listReturns)
 	api.Register(a, op("credit-return", http.MethodPost, "/returns/{id}/credit-note", "Write the credit note of a received customer return against its shipment's invoice", http.StatusCreated), finance.PermInvoiceWrite, x.creditReturn)
 	api.Register(a, op("list-payments", http.MethodGet, "/payments", "List payments received, newest first", 0), finance.PermPaymentRead, x.listPayments)
@@ -311,7 +315,8 @@ func invoiceJSON(i *receivables.Invoice) FinInvoice {
 	}
 	for _, l := range i.Lines {
 		out.Lines = append(out.Lines, FinInvoiceLine{LineNo: l.LineNo, ItemCode: l.ItemCode, Description: l.Description, Spec: l.Spec,
-			UoM: l.UoM, TaxCode: l.TaxCode, Quantity: l.Quantity, UnitPrice: l.UnitPrice, VATRate: l.VATRate, Net: l.Net, Tax: l.Tax, Gross: l.Gross})
+			UoM: l.UoM, TaxCode: l.TaxCode, Quantity: l.Quantity, UnitPrice: l.UnitPrice, VATRate: l.VATRate, Net: l.Net, Tax: l.Tax, Gross: l.Gross,
+			ShipmentLine: l.ShipmentLine, SOLine: l.SOLine})
 	}
 	for _, f := range i.Fapiao {
 		out.Fapiao = append(out.Fapiao, fapiaoJSON(&f))
@@ -357,7 +362,8 @@ func invoiceLinesIn(d *decimals, ls []FinInvoiceLineInput) []receivables.Invoice
 	for i, l := range ls {
 		f := func(name string) string { return "lines[" + strconv.Itoa(i) + "]." + name }
 		li := receivables.InvoiceLineInput{ItemCode: l.ItemCode, Description: l.Description, Spec: l.Spec, UoM: l.UoM, TaxCode: l.TaxCode,
-			Quantity: d.quantity(f("quantity"), l.Quantity), UnitPrice: d.unitPrice(f("unit_price"), l.UnitPrice)}
+			Quantity: d.quantity(f("quantity"), l.Quantity), UnitPrice: d.unitPrice(f("unit_price"), l.UnitPrice),
+			ShipmentLine: l.ShipmentLine, SOLine: l.SOLine}
 		if l.VATRate != "" {
 			r := d.rate(f("vat_rate"), l.VATRate)
 			li.VATRate = &r
@@ -607,19 +613,20 @@ func (x arh) allocate(ctx context.Context, in *struct {
 
 // FinShipment is goods shipped to a customer, to be invoiced once.
 type FinShipment struct {
-	ID            string            `json:"id" format:"uuid"`
-	Number        string            `json:"number"`
-	SOID          string            `json:"so_id"`
-	SONumber      string            `json:"so_number"`
-	CustomerID    string            `json:"customer_id"`
-	CustomerName  string            `json:"customer_name"`
-	Date          string            `json:"date" format:"date"`
-	ShippedAt     time.Time         `json:"shipped_at"`
-	Carrier       string            `json:"carrier"`
-	TrackingNo    string            `json:"tracking_no"`
-	InvoiceID     string            `json:"invoice_id,omitempty" doc:"The posted invoice that billed the shipment."`
-	InvoiceNumber string            `json:"invoice_number,omitempty"`
-	Lines         []FinShipmentLine `json:"lines" nullable:"false"`
+	ID             string            `json:"id" format:"uuid"`
+	Number         string            `json:"number"`
+	SOID           string            `json:"so_id"`
+	SONumber       string            `json:"so_number"`
+	CustomerID     string            `json:"customer_id"`
+	CustomerName   string            `json:"customer_name"`
+	Date           string            `json:"date" format:"date"`
+	ShippedAt      time.Time         `json:"shipped_at"`
+	Carrier        string            `json:"carrier"`
+	TrackingNo     string            `json:"tracking_no"`
+	InvoiceID      string            `json:"invoice_id,omitempty" doc:"The posted invoice that billed the last of the shipment."`
+	PartlyInvoiced bool              `json:"partly_invoiced,omitempty" doc:"Posted invoices billed part, not all, of the shipment."`
+	InvoiceNumber  string            `json:"invoice_number,omitempty"`
+	Lines          []FinShipmentLine `json:"lines" nullable:"false"`
 }
 
 // FinShipmentLine is one item of a shipment.
@@ -629,14 +636,17 @@ type FinShipmentLine struct {
 	ItemCode string         `json:"item_code"`
 	ItemName string         `json:"item_name"`
 	Quantity money.Quantity `json:"quantity"`
+	Invoiced money.Quantity `json:"invoiced" doc:"What posted invoices billed of the line."`
+	Left     money.Quantity `json:"left" doc:"What is left to invoice of the line."`
 }
 
 func shipmentJSON(sh *receivables.Shipment) FinShipment {
 	out := FinShipment{ID: sh.ID, Number: sh.Number, SOID: sh.SOID, SONumber: sh.SONumber, CustomerID: sh.CustomerID,
 		CustomerName: sh.CustomerName, Date: sh.Date, ShippedAt: sh.ShippedAt, Carrier: sh.Carrier, TrackingNo: sh.TrackingNo,
-		InvoiceID: sh.InvoiceID, InvoiceNumber: sh.InvoiceNumber, Lines: []FinShipmentLine{}}
+		InvoiceID: sh.InvoiceID, InvoiceNumber: sh.InvoiceNumber, PartlyInvoiced: sh.PartlyInvoiced(), Lines: []FinShipmentLine{}}
 	for _, l := range sh.Lines {
-		out.Lines = append(out.Lines, FinShipmentLine{LineNo: l.LineNo, ItemID: l.ItemID, ItemCode: l.ItemCode, ItemName: l.ItemName, Quantity: l.Quantity})
+		out.Lines = append(out.Lines, FinShipmentLine{LineNo: l.LineNo, ItemID: l.ItemID, ItemCode: l.ItemCode, ItemName: l.ItemName, Quantity: l.Quantity,
+			Invoiced: l.Invoiced, Left: l.Left})
 	}
 	return out
 }
@@ -671,8 +681,34 @@ func (x arh) getShipment(ctx context.Context, in *api.IDParam) (*struct{ Body Fi
 	return &struct{ Body FinShipment }{shipmentJSON(sh)}, nil
 }
 
-func (x arh) invoiceShipment(ctx context.Context, in *api.IDParam) (*invoiceOut, error) {
-	inv, err := x.ar.CreateInvoiceForShipment(ctx, in.ID)
+// FinShipmentInvoiceInput chooses what an invoice bills of a shipment.
+type FinShipmentInvoiceInput struct {
+	Lines []FinShipmentPick `json:"lines,omitempty" maxItems:"300" doc:"The shipment lines and quantities to bill; none bills all that is left."`
+}
+
+// FinShipmentPick is how much of one shipment line to bill.
+type FinShipmentPick struct {
+	LineNo   int               `json:"line_no" doc:"The shipment line's number."`
+	Quantity api.DecimalString `json:"quantity" doc:"At most what is left to invoice of the line."`
+}
+
+func (x arh) invoiceShipment(ctx context.Context, in *struct {
+	ID   string                   `path:"id" format:"uuid" doc:"The record's id, a UUID."`
+	Body *FinShipmentInvoiceInput `required:"false"`
+}) (*invoiceOut, error) {
+	var (
+		d     decimals
+		picks []receivables.ShipmentPick
+	)
+	if in.Body != nil {
+		for i, p := range in.Body.Lines {
+			picks = append(picks, receivables.ShipmentPick{LineNo: p.LineNo, Quantity: d.quantity("lines["+strconv.Itoa(i)+"].quantity", p.Quantity)})
+		}
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	inv, err := x.ar.CreateInvoiceForShipment(ctx, in.ID, picks...)
 	if err != nil {
 		return nil, err
 	}

@@ -166,6 +166,14 @@ type invoiceForm struct {
 // invoiceRow is one line of the invoice form as typed.
 type invoiceRow struct {
 	ItemCode, Description, Spec, UoM, TaxCode, Quantity, UnitPrice, VATRate string
+	ShipmentLine, SOLine                                                    string // the shipment and order lines it bills, "" for none
+}
+
+func lineRef(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func (h *handler) invoiceNew(w http.ResponseWriter, r *http.Request) {
@@ -181,7 +189,7 @@ func (h *handler) invoiceNew(w http.ResponseWriter, r *http.Request) {
 		f.In, f.Lines = in, nil
 		for _, l := range in.Lines {
 			row := invoiceRow{ItemCode: l.ItemCode, Description: l.Description, Spec: l.Spec, UoM: l.UoM, TaxCode: l.TaxCode,
-				Quantity: l.Quantity.String(), UnitPrice: l.UnitPrice.String()}
+				Quantity: l.Quantity.String(), UnitPrice: l.UnitPrice.String(), ShipmentLine: lineRef(l.ShipmentLine), SOLine: lineRef(l.SOLine)}
 			if l.VATRate != nil {
 				row.VATRate = l.VATRate.String()
 			}
@@ -219,7 +227,8 @@ func rowsOf(ls []receivables.InvoiceLine) []invoiceRow {
 	out := make([]invoiceRow, 0, len(ls)+1)
 	for _, l := range ls {
 		out = append(out, invoiceRow{ItemCode: l.ItemCode, Description: l.Description, Spec: l.Spec, UoM: l.UoM, TaxCode: l.TaxCode,
-			Quantity: l.Quantity.String(), UnitPrice: l.UnitPrice.String(), VATRate: l.VATRate.String()})
+			Quantity: l.Quantity.String(), UnitPrice: l.UnitPrice.String(), VATRate: l.VATRate.String(), ShipmentLine: lineRef(l.ShipmentLine),
+			SOLine: lineRef(l.SOLine)})
 	}
 	return append(out, invoiceRow{})
 }
@@ -270,7 +279,7 @@ func (h *handler) showInvoiceForm(w http.ResponseWriter, r *http.Request, status
 	h.show(w, r, status, webui.Page{Title: title, Active: "fin-invoices"}, f.Errors[""], invoiceFormPage(f))
 }
 
-var invoiceLineField = regexp.MustCompile(`^lines\[(\d{1,3})\]\.(item_code|description|spec|uom|tax_code|quantity|unit_price|vat_rate)$`)
+var invoiceLineField = regexp.MustCompile(`^lines\[(\d{1,3})\]\.(item_code|description|spec|uom|tax_code|quantity|unit_price|vat_rate|shipment_line|so_line)$`)
 
 // readInvoiceForm reads the invoice form; blank rows are left out, and from
 // maps each input line to its form row.
@@ -292,13 +301,14 @@ func readInvoiceForm(r *http.Request) (invoiceForm, []int, error) {
 		p := func(name string) string { return "lines[" + strconv.Itoa(i) + "]." + name }
 		row := invoiceRow{ItemCode: f.text(p("item_code")), Description: f.text(p("description")), Spec: f.text(p("spec")),
 			UoM: f.text(p("uom")), TaxCode: f.text(p("tax_code")), Quantity: f.text(p("quantity")), UnitPrice: f.text(p("unit_price")),
-			VATRate: f.text(p("vat_rate"))}
+			VATRate: f.text(p("vat_rate")), ShipmentLine: f.text(p("shipment_line")), SOLine: f.text(p("so_line"))}
 		inv.Lines = append(inv.Lines, row)
 		if row.ItemCode == "" && row.Description == "" && row.Quantity == "" && row.UnitPrice == "" {
 			continue
 		}
 		field := func(name string) string { return "lines[" + strconv.Itoa(len(inv.In.Lines)) + "]." + name }
-		l := receivables.InvoiceLineInput{ItemCode: row.ItemCode, Description: row.Description, Spec: row.Spec, UoM: row.UoM, TaxCode: row.TaxCode}
+		l := receivables.InvoiceLineInput{ItemCode: row.ItemCode, Description: row.Description, Spec: row.Spec, UoM: row.UoM, TaxCode: row.TaxCode,
+			ShipmentLine: lineNumber(row.ShipmentLine), SOLine: lineNumber(row.SOLine)}
 		l.Quantity = f.quantity(p("quantity"), field("quantity"))
 		l.UnitPrice = f.unitPrice(p("unit_price"), field("unit_price"))
 		if row.VATRate != "" {
@@ -309,6 +319,19 @@ func readInvoiceForm(r *http.Request) (invoiceForm, []int, error) {
 		from = append(from, i)
 	}
 	return inv, from, f.err()
+}
+
+// lineNumber reads a line reference of the form; what is not a number
+// becomes -1, which the service refuses on the field.
+func lineNumber(s string) int {
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 func (h *handler) invoiceSave(w http.ResponseWriter, r *http.Request) {

@@ -139,6 +139,19 @@ func (s *Service) StartCount(ctx context.Context, in domain.CountInput) (domain.
 				itemID = it.ID
 			}
 		default:
+			// The catalog's service can look a category up; its contract
+			// cannot, so a process with another catalog takes the id as given.
+			if cats, ok := s.Catalog.(interface {
+				Category(ctx context.Context, id string) (catalog.Category, error)
+			}); ok {
+				_, err := cats.Category(ctx, cat)
+				switch {
+				case apperr.IsKind(err, apperr.KindNotFound) || !db.ValidID(cat):
+					p.Add("category", domain.KeyCategoryUnknown, "No item category has this id")
+				case err != nil:
+					return domain.Count{}, err
+				}
+			}
 			categoryID = cat
 		}
 	default:
@@ -167,10 +180,10 @@ func (s *Service) StartCount(ctx context.Context, in domain.CountInput) (domain.
 			return err
 		}
 		if _, err := s.DB.Exec(ctx, `INSERT INTO inv_count (id, number, warehouse_id, scope, item_id, category_id, status, threshold_pct,
-			threshold_value, note, doc_id, created_by, created_at, approved_by, posted_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 'counting', $7, $8, $9, '', $10, $11, '', 0)`,
+			threshold_value, note, doc_id, created_by, created_at, approved_by, posted_at, blind)
+			VALUES ($1, $2, $3, $4, $5, $6, 'counting', $7, $8, $9, '', $10, $11, '', 0, $12)`,
 			id, number, wh.ID, string(in.Scope), itemID, categoryID, st.ThresholdPct.Units(), st.ThresholdValue.Units(), in.Note,
-			erpkit.Actor(ctx), db.Millis(s.now())); err != nil {
+			erpkit.Actor(ctx), db.Millis(s.now()), blindInt(in.Blind)); err != nil {
 			return fmt.Errorf("inventory: write count: %w", err)
 		}
 		for _, l := range locIDs {
@@ -447,17 +460,18 @@ func (s *Service) CancelCount(ctx context.Context, countID string) (domain.Count
 }
 
 const countCols = `c.id, c.number, c.warehouse_id, w.code, c.scope, c.item_id, c.category_id, c.status, c.threshold_pct, c.threshold_value,
-	c.note, c.doc_id, c.created_by, c.created_at, c.approved_by`
+	c.note, c.doc_id, c.created_by, c.created_at, c.approved_by, c.blind`
 
 func scanCount(sc interface{ Scan(...any) error }) (domain.Count, int64, error) {
 	var (
 		c     domain.Count
 		at    int64
 		value money.Amount
+		blind int64
 	)
 	err := sc.Scan(&c.ID, &c.Number, &c.WarehouseID, &c.WarehouseCode, &c.Scope, &c.ItemID, &c.CategoryID, &c.Status, &c.ThresholdPct,
-		&value, &c.Note, &c.DocID, &c.CreatedBy, &at, &c.ApprovedBy)
-	c.CreatedAt = db.FromMillis(at)
+		&value, &c.Note, &c.DocID, &c.CreatedBy, &at, &c.ApprovedBy, &blind)
+	c.CreatedAt, c.Blind = db.FromMillis(at), blind != 0
 	c.ThresholdValue = &value
 	return c, value.Units(), err
 }
@@ -508,8 +522,34 @@ func (s *Service) Count(ctx context.Context, id string) (domain.Count, error) {
 	if err != nil {
 		return c, err
 	}
-	err = s.fillCount(ctx, &c, canSeeCost(ctx))
-	return c, err
+	if err = s.fillCount(ctx, &c, canSeeCost(ctx)); err != nil {
+		return c, err
+	}
+	hideBooks(ctx, &c)
+	return c, nil
+}
+
+// hideBooks leaves the book quantities out of a blind count that is still
+// open (counting or awaiting approval) for a user who may not approve
+// counts: counters count what they find, not what the books say. Their own
+// counted quantities stay.
+func hideBooks(ctx context.Context, c *domain.Count) {
+	open := c.Status == domain.CountCounting || c.Status == domain.CountAwaitingApproval
+	if !c.Blind || !open || authz.FromContext(ctx).Can(domain.PermCountApprove) {
+		return
+	}
+	c.Hidden, c.NeedsApproval, c.VarianceValue = true, false, nil
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		l.Snapshot, l.Expected, l.Variance, l.UnitCost, l.Value, l.OverLimit = nil, nil, nil, nil, nil, false
+	}
+}
+
+func blindInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // fillCount reads a count's lines and works out their variances, values
@@ -529,13 +569,15 @@ func (s *Service) fillCount(ctx context.Context, c *domain.Count, showCost bool)
 	for rows.Next() {
 		var (
 			l       domain.CountLine
+			snap    money.Quantity
 			book    int64
 			counted sql.NullInt64
 			cost    int64
 		)
-		if err := rows.Scan(&l.ItemID, &l.LocationID, &l.LocationCode, &l.LotNo, &l.Snapshot, &book, &counted, &l.CountedBy, &l.Counts, &cost); err != nil {
+		if err := rows.Scan(&l.ItemID, &l.LocationID, &l.LocationCode, &l.LotNo, &snap, &book, &counted, &l.CountedBy, &l.Counts, &cost); err != nil {
 			return err
 		}
+		l.Snapshot = &snap
 		if counted.Valid {
 			c.Counted++
 			e, q, v := money.QuantityFromUnits(book), money.QuantityFromUnits(counted.Int64), money.QuantityFromUnits(counted.Int64-book)

@@ -34,9 +34,19 @@ func (s *Service) Reserve(ctx context.Context, reqs []domain.ReserveRequest) ([]
 			need[stockKey{r.ItemID, r.WarehouseID}] = true
 		}
 		keys := sortedStockKeys(need)
-		cur, err := s.lockStock(ctx, keys)
+		// Every stock row of the items, in all warehouses, is read (and on
+		// PostgreSQL locked, in key order): the reserved ones, and the
+		// others for the items' totals, which the availability snapshot
+		// then needs not read again.
+		cur, err := s.lockItemStock(ctx, keys)
 		if err != nil {
 			return err
+		}
+		lead := map[string]int{}
+		for _, r := range reqs {
+			if r.LeadTimeKnown {
+				lead[r.ItemID] = r.LeadTimeDays
+			}
 		}
 		granted := map[stockKey]int64{}
 		type resKey struct{ kind, id, item, wh string }
@@ -100,10 +110,57 @@ func (s *Service) Reserve(ctx context.Context, reqs []domain.ReserveRequest) ([]
 			return fmt.Errorf("inventory: record reservations: %w", err)
 		}
 		items := make([]string, 0, len(granted))
+		sums := map[string]stockRow{}
 		for k := range granted {
 			items = append(items, k.item)
 		}
-		return s.publish(ctx, items)
+		for k, r := range cur {
+			t := sums[k.item]
+			t.onHand += r.onHand
+			t.reserved += r.reserved + granted[k]
+			sums[k.item] = t
+		}
+		return s.publishWith(ctx, items, lead, sums)
+	})
+	return out, err
+}
+
+// lockItemStock reads (and on PostgreSQL locks, in key order) every stock
+// row of the items of keys, in all warehouses.
+func (s *Service) lockItemStock(ctx context.Context, keys []stockKey) (map[stockKey]stockRow, error) {
+	items := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if len(items) == 0 || items[len(items)-1] != k.item {
+			items = append(items, k.item)
+		}
+	}
+	out := make(map[stockKey]stockRow, len(keys))
+	err := erpkit.Chunks(items, func(part []string) error {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		lock := ""
+		if s.DB.Engine == db.Postgres {
+			lock = " FOR UPDATE"
+		}
+		rs, err := s.DB.Query(ctx, `SELECT item_id, warehouse_id, on_hand, reserved FROM inv_stock WHERE item_id IN (`+
+			erpkit.Placeholders(1, len(part))+`) ORDER BY item_id, warehouse_id`+lock, args...)
+		if err != nil {
+			return fmt.Errorf("inventory: lock stock: %w", err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var (
+				k stockKey
+				r stockRow
+			)
+			if err := rs.Scan(&k.item, &k.warehouse, &r.onHand, &r.reserved); err != nil {
+				return err
+			}
+			out[k] = r
+		}
+		return rs.Err()
 	})
 	return out, err
 }
@@ -294,19 +351,33 @@ func (s *Service) publish(ctx context.Context, itemIDs []string) error {
 }
 
 // publishKnown is publish for items some of which the caller has read
-// already. On PostgreSQL the snapshot rows are locked last, in item order,
-// and the numbers read after the lock, so they include every transaction
-// that committed before this one; SQLite's single writer needs no lock.
+// already.
 func (s *Service) publishKnown(ctx context.Context, itemIDs []string, known map[string]catalog.Item) error {
+	leadTimes := make(map[string]int, len(known))
+	for id, it := range known {
+		leadTimes[id] = it.LeadTimeDays
+	}
+	return s.publishWith(ctx, itemIDs, leadTimes, nil)
+}
+
+// publishWith is publish given the lead times the caller knows (the others
+// are read from the catalog) and, when sums is not nil, each item's stock
+// summed over its warehouses as it stands in this transaction (read under
+// the locks the caller holds on all of the item's stock rows), which spares
+// reading them again. On PostgreSQL the snapshot rows are locked last, in
+// item order, and the numbers read after the lock (or under the caller's
+// locks), so they include every transaction that committed before this
+// one; SQLite's single writer needs no lock.
+func (s *Service) publishWith(ctx context.Context, itemIDs []string, leadTimes map[string]int, sums map[string]stockRow) error {
 	ids := slices.Compact(slices.Sorted(slices.Values(itemIDs)))
 	if len(ids) == 0 {
 		return nil
 	}
 	var missing []string
-	leadTimes := make(map[string]int, len(ids))
+	lead := make(map[string]int, len(ids))
 	for _, id := range ids {
-		if it, ok := known[id]; ok {
-			leadTimes[id] = it.LeadTimeDays
+		if n, ok := leadTimes[id]; ok {
+			lead[id] = n
 		} else {
 			missing = append(missing, id)
 		}
@@ -316,7 +387,7 @@ func (s *Service) publishKnown(ctx context.Context, itemIDs []string, known map[
 		if err != nil {
 			return err
 		}
-		maps.Copy(leadTimes, found)
+		maps.Copy(lead, found)
 	}
 	return erpkit.Chunks(ids, func(part []string) error {
 		args := make([]any, len(part))
@@ -324,57 +395,93 @@ func (s *Service) publishKnown(ctx context.Context, itemIDs []string, known map[
 			args[i] = id
 		}
 		in := erpkit.Placeholders(1, len(part))
-		if s.DB.Engine == db.Postgres {
-			ins := `INSERT INTO inv_avail (item_id, on_hand, reserved, incoming, lead_time_days, sent_at) VALUES `
-			for i := range part {
-				if i > 0 {
-					ins += ", "
-				}
-				ins += fmt.Sprintf("($%d, 0, 0, '[]', -1, 0)", i+1)
-			}
-			if _, err := s.DB.Exec(ctx, ins+` ON CONFLICT (item_id) DO NOTHING`, args...); err != nil {
-				return err
-			}
-			if _, err := s.DB.Exec(ctx, `SELECT item_id FROM inv_avail WHERE item_id IN (`+in+`) ORDER BY item_id FOR UPDATE`, args...); err != nil {
-				return err
-			}
-		}
-		rows := make([][]any, len(part))
-		for i, id := range part {
-			rows[i] = []any{id}
-		}
-		cte, kargs := erpkit.Values("k", erpkit.Cols("item_id TEXT"), rows, 1)
 		type snapshot struct {
 			sent availability
 			inc  string
 			now  availability
 		}
 		snaps := make(map[string]*snapshot, len(part))
-		rs, err := s.DB.Query(ctx, `WITH `+cte+` SELECT k.item_id, COALESCE(a.on_hand, -1), COALESCE(a.reserved, -1),
-			COALESCE(a.incoming, ''), COALESCE(a.lead_time_days, -1),
-			COALESCE((SELECT SUM(t.on_hand) FROM inv_stock t WHERE t.item_id = k.item_id), 0),
-			COALESCE((SELECT SUM(t.reserved) FROM inv_stock t WHERE t.item_id = k.item_id), 0)
-			FROM k LEFT JOIN inv_avail a ON a.item_id = k.item_id`, kargs...)
+		for _, id := range part {
+			snaps[id] = &snapshot{sent: availability{onHand: -1, reserved: -1, leadTime: -1}}
+		}
+		// The snapshots last sent (locked on PostgreSQL, in item order). An
+		// item that has none yet gets an empty one first, to be locked.
+		lock := ""
+		if s.DB.Engine == db.Postgres {
+			lock = ` FOR UPDATE`
+		}
+		read := func() (int, error) {
+			rs, err := s.DB.Query(ctx, `SELECT item_id, on_hand, reserved, incoming, lead_time_days FROM inv_avail
+				WHERE item_id IN (`+in+`) ORDER BY item_id`+lock, args...)
+			if err != nil {
+				return 0, err
+			}
+			defer rs.Close()
+			n := 0
+			for rs.Next() {
+				var (
+					id string
+					x  snapshot
+				)
+				if err := rs.Scan(&id, &x.sent.onHand, &x.sent.reserved, &x.inc, &x.sent.leadTime); err != nil {
+					return 0, err
+				}
+				snaps[id].sent, snaps[id].inc = x.sent, x.inc
+				n++
+			}
+			return n, rs.Err()
+		}
+		n, err := read()
 		if err != nil {
 			return err
 		}
-		for rs.Next() {
-			var (
-				id string
-				x  snapshot
-			)
-			if err := rs.Scan(&id, &x.sent.onHand, &x.sent.reserved, &x.inc, &x.sent.leadTime, &x.now.onHand, &x.now.reserved); err != nil {
-				rs.Close()
+		if n < len(part) && s.DB.Engine == db.Postgres {
+			ins := `INSERT INTO inv_avail (item_id, on_hand, reserved, incoming, lead_time_days, sent_at) VALUES `
+			for i := range part {
+				if i > 0 {
+					ins += ", "
+				}
+				ins += fmt.Sprintf("($%d, -1, -1, '', -1, 0)", i+1)
+			}
+			if _, err := s.DB.Exec(ctx, ins+` ON CONFLICT (item_id) DO NOTHING`, args...); err != nil {
 				return err
 			}
-			x.now.incoming, x.now.leadTime = []domain.Incoming{}, leadTimes[id]
-			snaps[id] = &x
+			if _, err := read(); err != nil {
+				return err
+			}
 		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return err
+		for _, id := range part {
+			snaps[id].now.incoming, snaps[id].now.leadTime = []domain.Incoming{}, lead[id]
 		}
-		rs, err = s.DB.Query(ctx, `SELECT item_id, date, SUM(quantity) FROM inv_schedule WHERE direction = 'in' AND item_id IN (`+in+`)
+		if sums != nil {
+			for _, id := range part {
+				if t, ok := sums[id]; ok {
+					snaps[id].now.onHand, snaps[id].now.reserved = t.onHand, t.reserved
+				}
+			}
+		} else {
+			rs, err := s.DB.Query(ctx, `SELECT item_id, COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM inv_stock
+				WHERE item_id IN (`+in+`) GROUP BY item_id`, args...)
+			if err != nil {
+				return err
+			}
+			for rs.Next() {
+				var (
+					id  string
+					now availability
+				)
+				if err := rs.Scan(&id, &now.onHand, &now.reserved); err != nil {
+					rs.Close()
+					return err
+				}
+				snaps[id].now.onHand, snaps[id].now.reserved = now.onHand, now.reserved
+			}
+			rs.Close()
+			if err := rs.Err(); err != nil {
+				return err
+			}
+		}
+		rs, err := s.DB.Query(ctx, `SELECT item_id, date, SUM(quantity) FROM inv_schedule WHERE direction = 'in' AND item_id IN (`+in+`)
 			GROUP BY item_id, date ORDER BY item_id, date`, args...)
 		if err != nil {
 			return err
@@ -391,6 +498,9 @@ func (s *Service) publishKnown(ctx context.Context, itemIDs []string, known map[
 			snaps[id].now.incoming = append(snaps[id].now.incoming, domain.Incoming{Date: date, Quantity: q})
 		}
 		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
 		var upd [][]any
 		at := s.now().UTC()
 		for _, id := range part {

@@ -37,6 +37,8 @@ type CountInput struct {
 	Item      string   `json:"item,omitempty" doc:"Scope items: the item's id or code."`
 	Category  string   `json:"category,omitempty" doc:"Scope items: an item category's id."`
 	Note      string   `json:"note,omitempty" maxLength:"500"`
+	// Blind hides the book quantities from the counters until the count is posted.
+	Blind bool `json:"blind,omitempty" doc:"A blind count: users without erp.stock.count.approve do not see snapshot, expected quantity or variance until the count is posted or cancelled."`
 }
 
 // CountLineInput records what a counter found at a location.
@@ -62,15 +64,19 @@ type Count struct {
 	ThresholdPct   money.Rate    `json:"threshold_pct" doc:"A line whose variance is more than this share of the book quantity needs approval."`
 	ThresholdValue *money.Amount `json:"threshold_value,omitempty" doc:"A line whose variance is worth more than this needs approval; only for users who may see costs."`
 	Note           string        `json:"note"`
-	DocID          string        `json:"doc_id,omitempty" doc:"The adjustment document posted."`
-	CreatedBy      string        `json:"created_by"`
-	CreatedAt      time.Time     `json:"created_at"`
-	ApprovedBy     string        `json:"approved_by,omitempty"`
-	LocationIDs    []string      `json:"location_ids" nullable:"false"`
-	Lines          []CountLine   `json:"lines" nullable:"false"`
-	Counted        int           `json:"counted" doc:"Lines counted."`
-	NeedsApproval  bool          `json:"needs_approval" doc:"Some counted line's variance is above a threshold."`
-	VarianceValue  *money.Amount `json:"variance_value,omitempty" doc:"Net value of the variances; only for users who may see costs."`
+	Blind          bool          `json:"blind"`
+	// Hidden says the book quantities were left out for this user: a blind
+	// count still open, read without erp.stock.count.approve.
+	Hidden        bool          `json:"quantities_hidden" doc:"Snapshot, expected, variance and values are left out (blind count, read by a counter)."`
+	DocID         string        `json:"doc_id,omitempty" doc:"The adjustment document posted."`
+	CreatedBy     string        `json:"created_by"`
+	CreatedAt     time.Time     `json:"created_at"`
+	ApprovedBy    string        `json:"approved_by,omitempty"`
+	LocationIDs   []string      `json:"location_ids" nullable:"false"`
+	Lines         []CountLine   `json:"lines" nullable:"false"`
+	Counted       int           `json:"counted" doc:"Lines counted."`
+	NeedsApproval bool          `json:"needs_approval" doc:"Some counted line's variance is above a threshold."`
+	VarianceValue *money.Amount `json:"variance_value,omitempty" doc:"Net value of the variances; only for users who may see costs."`
 }
 
 // CountLine is one item, location and lot of a count. Expected is the
@@ -85,7 +91,7 @@ type CountLine struct {
 	LocationID   string           `json:"location_id"`
 	LocationCode string           `json:"location_code"`
 	LotNo        string           `json:"lot_no,omitempty"`
-	Snapshot     money.Quantity   `json:"snapshot" doc:"On the books when the count started."`
+	Snapshot     *money.Quantity  `json:"snapshot,omitempty" doc:"On the books when the count started; left out when quantities are hidden."`
 	Expected     *money.Quantity  `json:"expected,omitempty" doc:"On the books when the line was counted: the snapshot plus the moves since."`
 	Counted      *money.Quantity  `json:"counted,omitempty" doc:"Empty until counted."`
 	Variance     *money.Quantity  `json:"variance,omitempty"`
@@ -134,4 +140,5 @@ const (
 	KeyCountNegative     = "erp.inventory.error.count_negative"
 	KeyThresholdNegative = "erp.inventory.error.threshold_negative"
 	KeyNotAwaiting       = "erp.inventory.error.count_not_awaiting"
+	KeyCategoryUnknown   = "erp.inventory.error.category_unknown"
 )

@@ -129,6 +129,10 @@ type ReserveRequest struct {
 	SourceKind, SourceID string
 	ItemID, WarehouseID  string
 	Quantity             money.Quantity
+	// LeadTimeDays is the item's lead time when LeadTimeKnown: a caller
+	// that has read it spares the reservation reading it again.
+	LeadTimeDays  int
+	LeadTimeKnown bool
 }
 
 // Scheduled is a quantity of an item expected in (incoming) or asked of

@@ -294,18 +294,27 @@ func priceWithin(price, want money.UnitPrice, tol money.Rate) (bool, error) {
 // quantity, the difference to the billed net goes to price difference,
 // input VAT is debited and the supplier's payable credited. The billed
 // quantities of the order lines grow in the same transaction.
+//
+// A line's billed quantity never grows beyond what was ordered or received
+// (the larger), over-receipt tolerance included: the update is conditional,
+// so of two held bills approved for the same goods only the first posts,
+// even when both approvals run at once.
 func (s *Service) post(ctx context.Context, b domain.SupplierBill, comment string) error {
 	var (
 		lines []finance.PostingLine
 		grni  int64
 	)
+	st, err := s.settings(ctx)
+	if err != nil {
+		return err
+	}
 	for _, l := range b.Lines {
 		v, err := l.Quantity.MulUnitPrice(l.POPrice, money.RoundHalfUp)
 		if err != nil {
 			return err
 		}
 		grni += v.Units()
-		if _, err := s.DB.Exec(ctx, `UPDATE pur_order_line SET billed = billed + $2 WHERE id = $1`, l.LineID, l.Quantity); err != nil {
+		if err := s.addBilled(ctx, l, st.ReceiptTolerance); err != nil {
 			return err
 		}
 	}
@@ -337,7 +346,7 @@ func (s *Service) post(ctx context.Context, b domain.SupplierBill, comment strin
 	if comment != "" || b.Status == domain.BillHeld {
 		decidedBy = erpkit.Actor(ctx)
 	}
-	_, err := s.DB.Exec(ctx, `UPDATE pur_bill SET status = 'posted', entry_id = $2, decided_by = $3, comment = $4, updated_at = $5
+	_, err = s.DB.Exec(ctx, `UPDATE pur_bill SET status = 'posted', entry_id = $2, decided_by = $3, comment = $4, updated_at = $5
 		WHERE id = $1 AND status = 'held'`, b.ID, entryID, decidedBy, comment, db.Millis(s.now()))
 	return err
 }
@@ -393,4 +402,43 @@ func (s *Service) decideBill(ctx context.Context, id, comment string, approve bo
 			EntityID: id, Before: before, After: out})
 	})
 	return out, err
+}
+
+// addBilled raises an order line's billed quantity by a bill line's, if
+// the total stays within what the line ordered or received (the larger,
+// with the tolerance); else it refuses with a conflict naming the item and
+// what can still be billed.
+func (s *Service) addBilled(ctx context.Context, l domain.SupplierBillLine, tol money.Rate) error {
+	var ordered, received, billed money.Quantity
+	var uom string
+	if err := s.DB.QueryRow(ctx, `SELECT quantity, received, billed, uom FROM pur_order_line WHERE id = $1`, l.LineID).
+		Scan(&ordered, &received, &billed, &uom); err != nil {
+		return err
+	}
+	most := ordered
+	if received.Cmp(most) > 0 {
+		most = received
+	}
+	limit, err := withTolerance(most, tol)
+	if err != nil {
+		return err
+	}
+	n, err := s.DB.ExecAffected(ctx, `UPDATE pur_order_line SET billed = billed + $2 WHERE id = $1 AND billed + $2 <= $3`,
+		l.LineID, l.Quantity, limit)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	// Read again: on PostgreSQL another bill may have committed since.
+	if err := s.DB.QueryRow(ctx, `SELECT billed FROM pur_order_line WHERE id = $1`, l.LineID).Scan(&billed); err != nil {
+		return err
+	}
+	left, err := limit.Sub(billed)
+	if err != nil || left.Sign() < 0 {
+		left = money.Quantity{}
+	}
+	return apperr.Conflict(domain.KeyBilledAlready, "Other bills already billed this line up to what was ordered and received").
+		WithParams(map[string]any{"Item": l.ItemCode, "Max": left.String(), "UoM": uom})
 }

@@ -12,10 +12,11 @@ import (
 	"github.com/loom-erp/loom/internal/platform/audit"
 	"github.com/loom-erp/loom/internal/platform/db"
 	"github.com/loom-erp/loom/internal/platform/money"
+	"github.com/loom-erp/loom/internal/platform/outbox"
 )
 
 const orderCols = `id, number, supplier_id, supplier_name, warehouse_id, currency, status, order_date, net, tax, gross, notes,
-	created_by, approved_by, version, created_at, updated_at`
+	created_by, approved_by, version, created_at, updated_at, rate, base_gross`
 
 func scanOrder(sc interface{ Scan(...any) error }) (domain.PurchaseOrder, error) {
 	var (
@@ -23,7 +24,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (domain.PurchaseOrder, error)
 		created, upd int64
 	)
 	err := sc.Scan(&o.ID, &o.Number, &o.SupplierID, &o.SupplierName, &o.WarehouseID, &o.Currency, &o.Status, &o.OrderDate,
-		&o.Net, &o.Tax, &o.Gross, &o.Notes, &o.CreatedBy, &o.ApprovedBy, &o.Version, &created, &upd)
+		&o.Net, &o.Tax, &o.Gross, &o.Notes, &o.CreatedBy, &o.ApprovedBy, &o.Version, &created, &upd, &o.Rate, &o.BaseGross)
 	o.CreatedAt, o.UpdatedAt = db.FromMillis(created), db.FromMillis(upd)
 	return o, err
 }
@@ -280,7 +281,7 @@ func (s *Service) CreateOrder(ctx context.Context, in domain.PurchaseOrderInput)
 		}
 		now := db.Millis(s.now())
 		if _, err := s.DB.Exec(ctx, `INSERT INTO pur_order (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
-			$13, '', 1, $14, $14)`, o.ID, o.Number, o.SupplierID, o.SupplierName, o.WarehouseID, o.Currency, o.Status, o.OrderDate,
+			$13, '', 1, $14, $14, 0, 0)`, o.ID, o.Number, o.SupplierID, o.SupplierName, o.WarehouseID, o.Currency, o.Status, o.OrderDate,
 			o.Net, o.Tax, o.Gross, o.Notes, o.CreatedBy, now); err != nil {
 			return fmt.Errorf("purchasing: create order: %w", err)
 		}
@@ -345,6 +346,9 @@ func (s *Service) transition(ctx context.Context, ref string, from []domain.Stat
 		if out, err = s.order(ctx, before.ID, false); err != nil {
 			return err
 		}
+		if err := s.emitStatus(ctx, out, before.Status); err != nil {
+			return err
+		}
 		if then != nil {
 			if err := then(ctx, out); err != nil {
 				return err
@@ -372,8 +376,25 @@ func (s *Service) Submit(ctx context.Context, ref string) (domain.PurchaseOrder,
 		if err != nil {
 			return err
 		}
+		if o.Status != domain.StatusDraft {
+			return apperr.Precondition(domain.KeyOrderStatus, "The order's status does not allow this").
+				WithParams(map[string]any{"Status": string(o.Status)})
+		}
+		// The threshold is in the base currency: a foreign-currency order
+		// is converted at the rate of the day it is submitted, and keeps it.
+		rate, err := s.rateOn(ctx, o.Currency, s.today(), "currency")
+		if err != nil {
+			return err
+		}
+		baseGross, err := inBase(o.Gross, rate)
+		if err != nil {
+			return err
+		}
+		if _, err := s.DB.Exec(ctx, `UPDATE pur_order SET rate = $2, base_gross = $3 WHERE id = $1`, o.ID, rate, baseGross); err != nil {
+			return err
+		}
 		from := []domain.Status{domain.StatusDraft}
-		if o.Gross.Cmp(st.ApprovalThreshold) > 0 {
+		if baseGross.Cmp(st.ApprovalThreshold) > 0 {
 			out, err = s.transition(ctx, o.ID, from, domain.StatusPendingApproval, "submitted", "", nil)
 			return err
 		}
@@ -454,4 +475,13 @@ func (s *Service) unschedule(ctx context.Context, o domain.PurchaseOrder) error 
 			WarehouseID: o.WarehouseID})
 	}
 	return stock.SetSchedule(ctx, inventory.Incoming, entries)
+}
+
+// emitStatus records erp.purchase_order.status_changed for an order that
+// moved from previous to its status, in the caller's transaction.
+func (s *Service) emitStatus(ctx context.Context, o domain.PurchaseOrder, previous domain.Status) error {
+	_, err := outbox.Emit(ctx, s.DB, domain.EventOrderStatusChanged, 1, o.ID, domain.OrderStatusChanged{POID: o.ID, PONumber: o.Number,
+		SupplierID: o.SupplierID, Status: o.Status, Previous: previous, Currency: o.Currency, Gross: o.Gross, BaseGross: o.BaseGross,
+		At: s.now().UTC().Truncate(1e6)})
+	return err
 }

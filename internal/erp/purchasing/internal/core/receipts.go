@@ -11,6 +11,7 @@ import (
 	"github.com/loom-erp/loom/internal/platform/apperr"
 	"github.com/loom-erp/loom/internal/platform/audit"
 	"github.com/loom-erp/loom/internal/platform/db"
+	"github.com/loom-erp/loom/internal/platform/outbox"
 )
 
 // Receive receives goods against a line of an approved purchase order: it
@@ -108,12 +109,22 @@ func (s *Service) Receive(ctx context.Context, in domain.PurchaseReceiptInput) (
 			return apperr.Invalid("quantity", domain.KeyOverReceipt, "This is more than the order allows, over-receipt tolerance included").
 				WithParams(map[string]any{"Max": left.String(), "UoM": line.UoM})
 		}
-		cost, err := baseCost(line.UnitPrice, line.Factor)
+		// Stock is valued in the base currency, at the rate of the
+		// receipt date.
+		rate, err := s.rateOn(ctx, o.Currency, in.Date, "date")
+		if err != nil {
+			return err
+		}
+		price, err := priceInBase(line.UnitPrice, rate)
+		if err != nil {
+			return err
+		}
+		cost, err := baseCost(price, line.Factor)
 		if err != nil {
 			return err
 		}
 		out = domain.PurchaseReceipt{ID: db.NewID(), OrderID: o.ID, LineID: line.ID, ItemCode: line.ItemCode, Date: in.Date, Location: loc.Code,
-			LotNo: in.Lot, Quantity: in.Quantity, Quarantine: loc.Type == inventory.LocQuarantine, CreatedBy: erpkit.Actor(ctx),
+			LotNo: in.Lot, Quantity: in.Quantity, Quarantine: loc.Type == inventory.LocQuarantine, Rate: rate, CreatedBy: erpkit.Actor(ctx),
 			CreatedAt: s.now().UTC().Truncate(1e6)}
 		doc, err := stock.Post(ctx, inventory.PostRequest{Kind: inventory.DocReceipt, Date: in.Date, Reference: in.Reference,
 			Note: o.Number, SourceKind: domain.SourceReceipt, SourceID: out.ID, PartnerKind: "supplier", PartnerID: o.SupplierID,
@@ -124,12 +135,19 @@ func (s *Service) Receive(ctx context.Context, in domain.PurchaseReceiptInput) (
 		}
 		out.DocID, out.DocNumber = doc.ID, doc.Number
 		if _, err := s.DB.Exec(ctx, `INSERT INTO pur_receipt (id, order_id, line_id, doc_id, doc_number, date, location, lot_no, quantity,
-			quarantine, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, out.ID, o.ID, line.ID, doc.ID,
-			doc.Number, out.Date, out.Location, out.LotNo, out.Quantity, boolInt(out.Quarantine), out.CreatedBy, db.Millis(out.CreatedAt)); err != nil {
+			quarantine, created_by, created_at, rate) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, out.ID, o.ID, line.ID, doc.ID,
+			doc.Number, out.Date, out.Location, out.LotNo, out.Quantity, boolInt(out.Quarantine), out.CreatedBy, db.Millis(out.CreatedAt),
+			out.Rate); err != nil {
 			return fmt.Errorf("purchasing: record receipt: %w", err)
 		}
 		if _, err := s.DB.Exec(ctx, `UPDATE pur_order_line SET full_date = $2 WHERE id = $1 AND full_date = '' AND received >= quantity`,
 			line.ID, in.Date); err != nil {
+			return err
+		}
+		if _, err := outbox.Emit(ctx, s.DB, domain.EventOrderReceived, 1, o.ID, domain.OrderReceived{ReceiptID: out.ID, POID: o.ID,
+			PONumber: o.Number, SupplierID: o.SupplierID, LineID: line.ID, ItemID: line.ItemID, Quantity: in.Quantity, UoM: line.UoM,
+			BaseQuantity: base, WarehouseID: o.WarehouseID, Location: loc.Code, LotNo: in.Lot, Quarantine: out.Quarantine, Date: in.Date,
+			DocNumber: doc.Number}); err != nil {
 			return err
 		}
 		after, err := s.refreshReceived(ctx, o)
@@ -213,7 +231,11 @@ func (s *Service) refreshReceived(ctx context.Context, o domain.PurchaseOrder) (
 			o.ID, status, db.Millis(s.now())); err != nil {
 			return after, err
 		}
+		previous := after.Status
 		after.Status = status
+		if err := s.emitStatus(ctx, after, previous); err != nil {
+			return after, err
+		}
 	}
 	return after, nil
 }
@@ -224,7 +246,7 @@ func (s *Service) Receipts(ctx context.Context, orderID string) ([]domain.Purcha
 		return nil, err
 	}
 	rows, err := s.DB.Query(ctx, `SELECT r.id, r.order_id, r.line_id, l.item_code, r.doc_id, r.doc_number, r.date, r.location, r.lot_no,
-		r.quantity, r.quarantine, r.created_by, r.created_at FROM pur_receipt r JOIN pur_order_line l ON l.id = r.line_id
+		r.quantity, r.quarantine, r.created_by, r.created_at, r.rate FROM pur_receipt r JOIN pur_order_line l ON l.id = r.line_id
 		WHERE r.order_id = $1 ORDER BY r.created_at, r.id`, orderID)
 	if err != nil {
 		return nil, err
@@ -237,7 +259,7 @@ func (s *Service) Receipts(ctx context.Context, orderID string) ([]domain.Purcha
 			q, when int64
 		)
 		if err := rows.Scan(&r.ID, &r.OrderID, &r.LineID, &r.ItemCode, &r.DocID, &r.DocNumber, &r.Date, &r.Location, &r.LotNo,
-			&r.Quantity, &q, &r.CreatedBy, &when); err != nil {
+			&r.Quantity, &q, &r.CreatedBy, &when, &r.Rate); err != nil {
 			return nil, err
 		}
 		r.Quarantine, r.CreatedAt = scanBool(q), db.FromMillis(when)

@@ -30,6 +30,7 @@ type Service struct {
 	Stock    func() inventory.Stock
 	Partners func() partner.Partners
 	Poster   func() finance.Poster
+	Rates    func() Rates // nil, or returning nil, when finance is not wired
 }
 
 func (s *Service) now() time.Time {

@@ -196,6 +196,8 @@ type PurchaseOrder struct {
 	Net          money.Amount           `json:"net"`
 	Tax          money.Amount           `json:"tax"`
 	Gross        money.Amount           `json:"gross"`
+	Rate         money.Rate             `json:"rate" doc:"Base-currency units per unit of the order's currency, taken when the order was submitted; 0 while draft."`
+	BaseGross    money.Amount           `json:"base_gross" doc:"The total with VAT in the base currency at Rate; what the approval threshold is compared with."`
 	Notes        string                 `json:"notes"`
 	CreatedBy    string                 `json:"created_by"`
 	ApprovedBy   string                 `json:"approved_by"`
@@ -337,6 +339,7 @@ type PurchaseReceipt struct {
 	LotNo      string         `json:"lot_no"`
 	Quantity   money.Quantity `json:"quantity"`
 	Quarantine bool           `json:"quarantine"`
+	Rate       money.Rate     `json:"rate" doc:"The exchange rate of the receipt date the stock was valued at (1 for the base currency)."`
 	CreatedBy  string         `json:"created_by"`
 	CreatedAt  time.Time      `json:"created_at"`
 }
@@ -481,4 +484,6 @@ const (
 	KeyInvoiceTaken      = "erp.purchasing.error.invoice_taken"
 	KeyBillStatus        = "erp.purchasing.error.bill_status"
 	KeyTooLarge          = "erp.purchasing.error.too_large"
+	KeyNoRate            = "erp.purchasing.error.no_rate"
+	KeyBilledAlready     = "erp.purchasing.error.billed_already"
 )

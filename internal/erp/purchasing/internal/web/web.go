@@ -658,3 +658,18 @@ func (h *handler) delivery(w http.ResponseWriter, r *http.Request) {
 	}
 	h.pages.Show(w, r, http.StatusOK, p, deliveryPage(v))
 }
+
+// foreign reports whether an order was converted to the base currency at
+// a rate other than 1 when it was submitted.
+func foreign(o domain.PurchaseOrder) bool {
+	return !o.Rate.IsZero() && o.Rate.Cmp(money.MustRate("1")) != 0
+}
+
+// thresholdText shows the approval threshold, which is in the base
+// currency: with the order's currency code only when that is the base.
+func thresholdText(t money.Amount, o domain.PurchaseOrder) string {
+	if foreign(o) {
+		return erpui.Money(t, "")
+	}
+	return erpui.Money(t, o.Currency)
+}

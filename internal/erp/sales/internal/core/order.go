@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -328,11 +330,33 @@ func (s *Service) ConfirmOrder(ctx context.Context, id string) (domain.SalesOrde
 	if err != nil {
 		return domain.SalesOrder{}, err
 	}
+	// The order, its lines and its items' lead times are read before the
+	// transaction, so that the writer (SQLite's only one; PostgreSQL's
+	// locks) spends its time writing. Inside, the order's version says
+	// whether it changed since; if it did, it is read again there.
+	pre, err := s.order(ctx, pr, id)
+	if err != nil {
+		return domain.SalesOrder{}, err
+	}
+	if pre.Status != domain.StatusDraft {
+		return domain.SalesOrder{}, apperr.Precondition(domain.KeyNotDraft, "Only a draft order can be confirmed")
+	}
+	lead, err := s.leadTimes(ctx, pre)
+	if err != nil {
+		return domain.SalesOrder{}, err
+	}
 	var out domain.SalesOrder
 	err = s.DB.InTx(ctx, func(ctx context.Context) error {
-		o, err := s.lockOrder(ctx, pr, id)
+		o, lt := pre, lead
+		same, err := s.unchanged(ctx, pre)
 		if err != nil {
 			return err
+		}
+		if !same {
+			if o, err = s.lockOrder(ctx, pr, id); err != nil {
+				return err
+			}
+			lt = nil
 		}
 		if o.Status != domain.StatusDraft {
 			return apperr.Precondition(domain.KeyNotDraft, "Only a draft order can be confirmed")
@@ -342,7 +366,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, id string) (domain.SalesOrde
 		} else if hold {
 			return apperr.Precondition(domain.KeyCreditHold, "The customer is on credit hold")
 		}
-		if out, err = s.confirm(ctx, o); err != nil {
+		if out, err = s.confirmWith(ctx, o, lt); err != nil {
 			return err
 		}
 		return s.record(ctx, "erp.sales.order.confirmed", kindOrder, id, map[string]any{"status": o.Status}, out)
@@ -350,12 +374,53 @@ func (s *Service) ConfirmOrder(ctx context.Context, id string) (domain.SalesOrde
 	return out, err
 }
 
+// unchanged reports whether order o, read before the transaction, is still
+// as it was (same version; every change of an order or its lines moves it
+// on), and on PostgreSQL locks its row until the transaction ends.
+func (s *Service) unchanged(ctx context.Context, o domain.SalesOrder) (bool, error) {
+	q := `SELECT version, status FROM so_order WHERE id = $1`
+	if s.DB.Engine == db.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var (
+		version int64
+		status  domain.Status
+	)
+	err := s.DB.QueryRow(ctx, q, o.ID).Scan(&version, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return version == o.Version && status == o.Status, nil
+}
+
+// leadTimes reads the lead times of an order's stocked items.
+func (s *Service) leadTimes(ctx context.Context, o domain.SalesOrder) (map[string]int, error) {
+	var ids []string
+	for _, l := range o.Lines {
+		if l.Stocked {
+			ids = append(ids, l.ItemID)
+		}
+	}
+	if len(ids) == 0 {
+		return map[string]int{}, nil
+	}
+	return s.Catalog.LookupLeadTimes(ctx, ids)
+}
+
 // confirm moves a draft (or a new order from CRM) to confirmed, reserves
 // it and announces it.
 func (s *Service) confirm(ctx context.Context, o domain.SalesOrder) (domain.SalesOrder, error) {
-	if _, err := s.DB.Exec(ctx, `UPDATE so_order SET status = 'confirmed', updated_at = $2 WHERE id = $1`, o.ID, db.Millis(s.now())); err != nil {
-		return o, err
-	}
+	return s.confirmWith(ctx, o, nil)
+}
+
+// confirmWith is confirm given the lead times of the order's items (nil:
+// they are read). The order has never been reserved or promised, so it
+// has no demand scheduled yet, and its status is written once, with the
+// outcome of its reservations.
+func (s *Service) confirmWith(ctx context.Context, o domain.SalesOrder, lead map[string]int) (domain.SalesOrder, error) {
 	prev := o.Status
 	o.Status = domain.StatusConfirmed
 	if prev != domain.StatusConfirmed {
@@ -363,10 +428,14 @@ func (s *Service) confirm(ctx context.Context, o domain.SalesOrder) (domain.Sale
 			return o, err
 		}
 	}
-	if _, err := s.reserve(ctx, &o, 0, money.Quantity{}); err != nil {
+	if _, err := s.reserveWith(ctx, &o, 0, money.Quantity{}, lead, max(s.today(), o.RequestedDate)); err != nil {
 		return o, err
 	}
-	return o, s.settleReserved(ctx, &o)
+	if err := s.promiseWith(ctx, &o, prev == domain.StatusDraft); err != nil {
+		return o, err
+	}
+	backorders(&o)
+	return o, s.settle(ctx, &o, shipInfo{})
 }
 
 // backorders refreshes what each line of an order in memory still lacks.
@@ -391,6 +460,13 @@ func (s *Service) onHold(ctx context.Context, customerID string) (bool, error) {
 // when lineNo > 0, at most limit when it is not zero) and records it on the
 // lines; it returns how much it reserved. The order's row is locked.
 func (s *Service) reserve(ctx context.Context, o *domain.SalesOrder, lineNo int, limit money.Quantity) (money.Quantity, error) {
+	return s.reserveWith(ctx, o, lineNo, limit, nil, "")
+}
+
+// reserveWith is reserve given the lead times of the order's items (nil:
+// inventory reads them) and, when promise is not empty, the promise date
+// of a line the reservation covers in full, written with the reservation.
+func (s *Service) reserveWith(ctx context.Context, o *domain.SalesOrder, lineNo int, limit money.Quantity, lead map[string]int, promise string) (money.Quantity, error) {
 	var reqs []inventory.ReserveRequest
 	var idx []int
 	for i, l := range o.Lines {
@@ -401,8 +477,12 @@ func (s *Service) reserve(ctx context.Context, o *domain.SalesOrder, lineNo int,
 		if limit.Sign() > 0 {
 			q = min(q, limit.Units())
 		}
-		reqs = append(reqs, inventory.ReserveRequest{SourceKind: domain.ReserveKind, SourceID: l.ID, ItemID: l.ItemID,
-			WarehouseID: o.WarehouseID, Quantity: money.QuantityFromUnits(q)})
+		r := inventory.ReserveRequest{SourceKind: domain.ReserveKind, SourceID: l.ID, ItemID: l.ItemID,
+			WarehouseID: o.WarehouseID, Quantity: money.QuantityFromUnits(q)}
+		if n, ok := lead[l.ItemID]; ok {
+			r.LeadTimeDays, r.LeadTimeKnown = n, true
+		}
+		reqs = append(reqs, r)
 		idx = append(idx, i)
 	}
 	if len(reqs) == 0 {
@@ -423,13 +503,18 @@ func (s *Service) reserve(ctx context.Context, o *domain.SalesOrder, lineNo int,
 		l := &o.Lines[idx[k]]
 		l.Reserved = money.QuantityFromUnits(l.Reserved.Units() + g.Units())
 		total += g.Units()
-		rows = append(rows, []any{l.ID, g.Units()})
+		date := l.PromiseDate
+		if promise != "" && l.Short() == 0 && l.Open() > 0 {
+			date = promise
+		}
+		l.PromiseDate = date
+		rows = append(rows, []any{l.ID, g.Units(), date})
 	}
 	err = erpkit.Chunks(rows, func(part [][]any) error {
-		cte, args := erpkit.Values("g", erpkit.Cols("id TEXT", "qty BIGINT"), part, 1)
+		cte, args := erpkit.Values("g", erpkit.Cols("id TEXT", "qty BIGINT", "date TEXT"), part, 1)
 		// g.id || '' makes SQLite walk g and find each line by its key,
 		// rather than scan so_line against an index it builds on g.
-		n, err := s.DB.ExecAffected(ctx, `WITH `+cte+` UPDATE so_line SET reserved = so_line.reserved + g.qty
+		n, err := s.DB.ExecAffected(ctx, `WITH `+cte+` UPDATE so_line SET reserved = so_line.reserved + g.qty, promise_date = g.date
 			FROM g WHERE so_line.id = g.id || '' AND so_line.reserved + so_line.shipped + g.qty <= so_line.quantity`, args...)
 		if err != nil {
 			return fmt.Errorf("sales: record reservations: %w", err)
@@ -456,6 +541,12 @@ func (s *Service) settleReserved(ctx context.Context, o *domain.SalesOrder) erro
 // met: a line with all it needs reserved is promised for its requested date
 // (or today), a short one from available-to-promise for what it lacks.
 func (s *Service) promise(ctx context.Context, o *domain.SalesOrder) error {
+	return s.promiseWith(ctx, o, false)
+}
+
+// promiseWith is promise; fresh says the order never had demand scheduled
+// (it was a draft until now), so none is to be removed.
+func (s *Service) promiseWith(ctx context.Context, o *domain.SalesOrder, fresh bool) error {
 	today := s.today()
 	floor := max(today, o.RequestedDate)
 	var demand []inventory.Scheduled
@@ -469,9 +560,11 @@ func (s *Service) promise(ctx context.Context, o *domain.SalesOrder) error {
 		date := floor
 		if short := l.Short(); short > 0 {
 			// This line's own demand does not count against it.
-			if err := s.Stock.SetSchedule(ctx, inventory.Demand, []inventory.Scheduled{{SourceKind: domain.ReserveKind, SourceID: l.ID,
-				ItemID: l.ItemID, WarehouseID: o.WarehouseID}}); err != nil {
-				return err
+			if !fresh {
+				if err := s.Stock.SetSchedule(ctx, inventory.Demand, []inventory.Scheduled{{SourceKind: domain.ReserveKind, SourceID: l.ID,
+					ItemID: l.ItemID, WarehouseID: o.WarehouseID}}); err != nil {
+					return err
+				}
 			}
 			atp, err := s.Stock.LookupATP(ctx, l.ItemID, o.WarehouseID, money.QuantityFromUnits(short))
 			if err != nil {
@@ -480,7 +573,7 @@ func (s *Service) promise(ctx context.Context, o *domain.SalesOrder) error {
 			date = max(floor, atp.PromiseDate)
 			demand = append(demand, inventory.Scheduled{SourceKind: domain.ReserveKind, SourceID: l.ID, ItemID: l.ItemID,
 				WarehouseID: o.WarehouseID, Date: date, Quantity: money.QuantityFromUnits(short)})
-		} else {
+		} else if !fresh {
 			demand = append(demand, inventory.Scheduled{SourceKind: domain.ReserveKind, SourceID: l.ID, ItemID: l.ItemID, WarehouseID: o.WarehouseID})
 		}
 		orderPromise = max(orderPromise, date)

@@ -70,7 +70,10 @@ func (s *Service) lockShipment(ctx context.Context, id string) (shippedGoods, er
 			g.lots[l.ItemID] = append(g.lots[l.ItemID], erpkit.CodeKey(l.LotNo))
 		}
 	}
-	rows, err := s.DB.Query(ctx, `SELECT rl.item_id, SUM(rl.quantity) FROM so_return_line rl JOIN so_return r ON r.id = rl.return_id
+	// An expected return holds what it expects; a received one what
+	// arrived (less than expected when it was closed short).
+	rows, err := s.DB.Query(ctx, `SELECT rl.item_id, SUM(CASE WHEN r.status = 'expected' THEN rl.quantity ELSE rl.received END)
+		FROM so_return_line rl JOIN so_return r ON r.id = rl.return_id
 		WHERE r.shipment_id = $1 AND r.status IN ('expected', 'received') GROUP BY rl.item_id`, id)
 	if err != nil {
 		return g, fmt.Errorf("sales: read returns of a shipment: %w", err)
@@ -541,6 +544,102 @@ func scanReturn(sc interface{ Scan(...any) error }) (domain.SalesReturn, error) 
 	return r, err
 }
 
+// CancelReturn calls off an expected return nothing arrived against, with
+// a reason. CRM hears of it as erp.return.received with status rejected
+// and the reason, so an authorisation there is closed too.
+func (s *Service) CancelReturn(ctx context.Context, id, reason string) (domain.SalesReturn, error) {
+	return s.endReturn(ctx, id, reason, false)
+}
+
+// CloseReturnShort ends an expected return some goods arrived against but
+// not all: it becomes received with what arrived (which is what finance
+// credits), the rest is no longer expected, and erp.return.received goes
+// to CRM with the quantities received.
+func (s *Service) CloseReturnShort(ctx context.Context, id, reason string) (domain.SalesReturn, error) {
+	return s.endReturn(ctx, id, reason, true)
+}
+
+func (s *Service) endReturn(ctx context.Context, id, reason string, short bool) (domain.SalesReturn, error) {
+	if _, err := erpkit.Require(ctx, domain.PermReturn); err != nil {
+		return domain.SalesReturn{}, err
+	}
+	reason = strings.TrimSpace(reason)
+	var p erpkit.Problems
+	p.Text("reason", reason, true, 500)
+	if err := p.Err(); err != nil {
+		return domain.SalesReturn{}, err
+	}
+	if !db.ValidID(id) {
+		return domain.SalesReturn{}, apperr.NotFound("return", id)
+	}
+	err := s.DB.InTx(ctx, func(ctx context.Context) error {
+		lock := ""
+		if s.DB.Engine == db.Postgres {
+			lock = " FOR UPDATE"
+		}
+		var status string
+		err := s.DB.QueryRow(ctx, `SELECT status FROM so_return WHERE id = $1`+lock, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apperr.NotFound("return", id)
+		}
+		if err != nil {
+			return err
+		}
+		if status != string(domain.ReturnExpected) {
+			return apperr.Conflict(domain.KeyReturnNotExpected, "This return is not expecting goods")
+		}
+		r, err := s.salesReturn(ctx, id)
+		if err != nil {
+			return err
+		}
+		var received int64
+		for _, l := range r.Lines {
+			received += l.Received.Units()
+		}
+		action, to := "cancelled", domain.ReturnCancelled
+		switch {
+		case short && received == 0:
+			return apperr.Conflict(domain.KeyReturnNothingIn, "Nothing of this return arrived: cancel it instead")
+		case short:
+			action, to = "closed_short", domain.ReturnReceived
+		case received > 0:
+			return apperr.Conflict(domain.KeyReturnSomeIn, "Goods of this return already arrived: close it short instead")
+		}
+		now := db.Millis(s.now())
+		at := any(0)
+		if short {
+			at = now
+		}
+		n, err := s.DB.ExecAffected(ctx, `UPDATE so_return SET status = $1, received_at = $2 WHERE id = $3 AND status = 'expected'`, string(to), at, id)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			return apperr.Conflict(domain.KeyReturnNotExpected, "This return is not expecting goods")
+		}
+		out, err := s.salesReturn(ctx, id)
+		if err != nil {
+			return err
+		}
+		// CRM knows two outcomes of a return: received, or rejected with
+		// the reason; a cancelled return is the latter.
+		ev := out
+		ev.Reason = reason
+		if !short {
+			ev.Status = domain.ReturnRejected
+		}
+		if err := s.emitReturn(ctx, ev, out.Receipts); err != nil {
+			return err
+		}
+		return s.record(ctx, "erp.sales.return."+action, kindReturn, id, map[string]any{"status": r.Status},
+			map[string]any{"status": out.Status, "reason": reason})
+	})
+	if err != nil {
+		return domain.SalesReturn{}, err
+	}
+	return s.Return(ctx, id)
+}
+
 // salesReturn reads a return with its lines and receipts.
 func (s *Service) salesReturn(ctx context.Context, id string) (domain.SalesReturn, error) {
 	r, err := scanReturn(s.DB.QueryRow(ctx, `SELECT `+returnCols+returnFrom+` WHERE r.id = $1`, id))
@@ -568,6 +667,9 @@ func (s *Service) salesReturn(ctx context.Context, id string) (domain.SalesRetur
 	}
 	if err := rows.Err(); err != nil {
 		return r, err
+	}
+	for _, l := range r.Lines {
+		r.ClosedShort = r.ClosedShort || (r.Status == domain.ReturnReceived && l.Received.Cmp(l.Quantity) < 0)
 	}
 	rs, err := s.DB.Query(ctx, `SELECT rc.return_line_id, rl.item_id, rc.location_code, rc.lot_no, rc.quantity, rc.doc_id, rc.created_at
 		FROM so_return_receipt rc JOIN so_return_line rl ON rl.id = rc.return_line_id WHERE rc.return_id = $1 ORDER BY rc.created_at, rc.id`, id)

@@ -28,7 +28,7 @@ const (
 	ReturnExpected  ReturnStatus = "expected"  // authorised or entered, goods not all in yet
 	ReturnReceived  ReturnStatus = "received"  // every line arrived into quarantine
 	ReturnRejected  ReturnStatus = "rejected"  // an authorisation ERP could not take
-	ReturnCancelled ReturnStatus = "cancelled" // reserved for returns called off
+	ReturnCancelled ReturnStatus = "cancelled" // called off before anything arrived
 )
 
 // ReturnInput enters a customer return against a shipment in ERP.
@@ -68,6 +68,7 @@ type SalesReturn struct {
 	Status         ReturnStatus        `json:"status" enum:"expected,received,rejected,cancelled"`
 	Reason         string              `json:"reason"`
 	ReceivedAt     *time.Time          `json:"received_at,omitempty"`
+	ClosedShort    bool                `json:"closed_short" doc:"Received, but closed with less than expected on some line."`
 	CreatedBy      string              `json:"created_by"`
 	CreatedAt      time.Time           `json:"created_at"`
 	Lines          []SalesReturnLine   `json:"lines" nullable:"false"`
@@ -146,6 +147,8 @@ const (
 	KeyReturnNotExpected = "erp.sales.error.return_not_expected"
 	KeyLotNotShipped     = "erp.sales.error.lot_not_shipped"
 	KeyLocationUnknown   = "erp.sales.error.location_unknown"
+	KeyReturnNothingIn   = "erp.sales.error.return_nothing_in"
+	KeyReturnSomeIn      = "erp.sales.error.return_some_in"
 )
 
 func init() {

@@ -1,0 +1,17 @@
+-- +goose Up
+-- An application of a prepayment or debit note that was undone: the bill is
+-- open again by its amount, the source has it to apply again, and for a
+-- prepayment entry_id is the entry that moved it back to 预付账款.
+CREATE TABLE fin_ap_application_reversal (
+    application_id TEXT PRIMARY KEY REFERENCES fin_ap_application (id),
+    entry_id       TEXT NOT NULL,
+    date           TEXT NOT NULL,
+    memo           TEXT NOT NULL,
+    created_at     BIGINT NOT NULL,
+    created_by     TEXT NOT NULL
+);
+CREATE TRIGGER fin_ap_application_reversal_append_only BEFORE UPDATE OR DELETE ON fin_ap_application_reversal
+    FOR EACH ROW EXECUTE FUNCTION fin_append_only();
+
+-- +goose Down
+DROP TABLE fin_ap_application_reversal;
